@@ -1,0 +1,16 @@
+"""Attempts, the submission file (written atomically, resumable), scoring and validation."""
+
+from solver.submission.attempts import Candidate, choose_attempts, fallback_attempts
+from solver.submission.scoring import TaskScore, score_submission, validate_submission
+from solver.submission.writer import SubmissionWriter, TaskRecord
+
+__all__ = [
+    "Candidate",
+    "SubmissionWriter",
+    "TaskRecord",
+    "TaskScore",
+    "choose_attempts",
+    "fallback_attempts",
+    "score_submission",
+    "validate_submission",
+]

@@ -1,0 +1,97 @@
+"""Writing submission.json so that a run that dies at any moment leaves a valid, resumable file.
+
+Two files, both next to each other:
+- ``submission.json``: every task present from the start (fallback attempts), rewritten
+  atomically (temporary file, fsync, rename) after every finished task;
+- ``submission.json.progress.jsonl``: one JSON line per finished task, appended and fsynced. A
+  re-run reads it, skips those tasks and rebuilds the submission from them. A line cut short by a
+  kill is ignored, so that task simply runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from solver.arc import ArcTask, Grid
+from solver.submission.attempts import fallback_attempts
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TaskRecord:
+    """What the solver settled on for one task, plus whatever metrics the caller keeps."""
+
+    task_id: str
+    attempts: list[dict[str, Grid]]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON so that ``path`` holds either the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as handle:
+        handle.write(orjson.dumps(data))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+class SubmissionWriter:
+    """Keeps submission.json valid and up to date for a fixed list of tasks."""
+
+    def __init__(self, path: str | Path, tasks: Sequence[ArcTask]) -> None:
+        self.path = Path(path)
+        self.progress_path = self.path.with_name(self.path.name + ".progress.jsonl")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._tasks = {task.id: task for task in tasks}
+        self._submission = {task.id: fallback_attempts(task) for task in tasks}
+        self.records: dict[str, TaskRecord] = {}
+        for record in self._read_progress():
+            if record.task_id in self._tasks:
+                self._accept(record)
+        write_json_atomic(self.path, self._submission)
+
+    def _read_progress(self) -> list[TaskRecord]:
+        if not self.progress_path.exists():
+            return []
+        records = []
+        for line in self.progress_path.read_bytes().splitlines():
+            try:
+                raw = orjson.loads(line)
+                records.append(TaskRecord(raw["task_id"], raw["attempts"], raw.get("info", {})))
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                log.warning("ignoring an unreadable progress line in %s (a run was cut short)", self.progress_path)
+        return records
+
+    def _accept(self, record: TaskRecord) -> None:
+        expected = len(self._tasks[record.task_id].test)
+        if len(record.attempts) != expected:
+            raise ValueError(f"task {record.task_id}: {len(record.attempts)} attempts for {expected} test inputs")
+        self._submission[record.task_id] = record.attempts
+        self.records[record.task_id] = record
+
+    def is_done(self, task_id: str) -> bool:
+        """True when a finished result for ``task_id`` is on disk (from this run or an earlier one)."""
+        return task_id in self.records
+
+    def add(self, record: TaskRecord) -> None:
+        """Record a finished task: append it to the progress log, then rewrite the submission."""
+        self._accept(record)
+        line = orjson.dumps({"task_id": record.task_id, "attempts": record.attempts, "info": record.info})
+        with open(self.progress_path, "ab") as handle:
+            handle.write(line + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        write_json_atomic(self.path, self._submission)
+
+    @property
+    def submission(self) -> dict[str, list[dict[str, Grid]]]:
+        return self._submission
