@@ -1,0 +1,252 @@
+"""The search-and-learn loop for one task: sample, run, prune, relabel, learn, repeat.
+
+Each epoch:
+1. sample programs for the task's prompt with every (n, temperature) setting;
+2. run each distinct program on the train and test inputs in the sandbox;
+3. keep one program per distinct output (the shortest), pruned of lines that change no output;
+4. stop if a program reproduces every train pair, or at the deadline or epoch limit;
+5. relabel: each kept program becomes a new task whose outputs are its own, so the program is a
+   correct answer to it (hindsight); train the adapter on the ones not trained on before,
+   sorted by pixel accuracy against the real outputs so the closest come last.
+
+Every working program's test outputs become a ``Candidate`` for the attempts. The loop owns no
+model: it drives a ``Sampler``, an optional ``Learner`` and a ``Sandbox`` handed to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from solver.arc import ArcTask, as_array
+from solver.her.config import HerConfig
+from solver.metrics import correct_pairs, mean_pixel_accuracy
+from solver.programs import assemble, body_lines, prune_lines
+from solver.prompting import completion_for, drawing_messages, extract_program, render_prompt
+from solver.submission import Candidate
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Found:
+    """A working program and what it does on the task."""
+
+    program: str
+    train_outputs: tuple[np.ndarray, ...]
+    test_outputs: tuple[np.ndarray, ...]
+    train_correct: int
+    pixel_accuracy: float
+    votes: int  # how many samples of its epoch produced the same outputs
+
+
+@dataclass
+class EpochMetrics:
+    epoch: int
+    samples: int = 0
+    programs_run: int = 0
+    valid: int = 0
+    unique_outputs: int = 0
+    novel_outputs: int = 0
+    best_pixel_accuracy: float = 0.0
+    mean_pixel_accuracy: float = 0.0
+    best_train_correct: int = 0
+    train_steps: int = 0
+    train_loss: float | None = None
+    sampling_s: float = 0.0
+    execution_s: float = 0.0
+    training_s: float = 0.0
+
+    @property
+    def unique_ratio(self) -> float:
+        return self.unique_outputs / self.samples if self.samples else 0.0
+
+    @property
+    def novel_ratio(self) -> float:
+        return self.novel_outputs / self.samples if self.samples else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "unique_ratio": self.unique_ratio, "novel_ratio": self.novel_ratio}
+
+
+@dataclass
+class TaskSearchResult:
+    task_id: str
+    solved: bool = False
+    stop_reason: str = "epochs"
+    epochs: list[EpochMetrics] = field(default_factory=list)
+    best_per_epoch: list[Found | None] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    solution: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def samples(self) -> int:
+        return sum(e.samples for e in self.epochs)
+
+
+def _prune(program: str, grids: list[np.ndarray], fingerprint: str, sandbox: Any) -> str:
+    """The program without lines that change no output on ``grids`` (checked in the sandbox)."""
+    lines = body_lines(program)
+    if len(lines) <= 1:
+        return program
+
+    def reproduces(candidates: list[list[str]]) -> list[bool]:
+        results = sandbox.run([assemble(c) for c in candidates], grids)
+        return [r.fingerprint == fingerprint for r in results]
+
+    return assemble(prune_lines(lines, reproduces))
+
+
+def search_and_learn(
+    task: ArcTask,
+    *,
+    sampler: Any,
+    sandbox: Any,
+    tokenizer: Any,
+    learner: Any | None = None,
+    config: HerConfig | None = None,
+    deadline: float | None = None,
+    on_epoch: Callable[[EpochMetrics], None] | None = None,
+) -> TaskSearchResult:
+    """Search for a program that solves ``task``'s train pairs, learning from every attempt.
+
+    Args:
+        sampler: a ``solver.sampler.Sampler``; sampled with the learner's adapter when learning.
+        sandbox: a ``solver.sandbox.Sandbox`` (owned by the caller, reused across tasks).
+        learner: a ``solver.learner.Learner``, reset here at the start of the task; None, or
+            ``config.learn=False``, searches without learning.
+        deadline: ``time.monotonic()`` value after which no new epoch phase starts.
+        on_epoch: called with each epoch's metrics as it ends (progress bars, logs).
+    """
+    from solver.sampler import SamplingParams  # deferred: torch
+
+    config = config or HerConfig()
+    learning = config.learn and learner is not None
+    if learning:
+        learner.reset(seed=config.seed)
+    started = time.monotonic()
+    result = TaskSearchResult(task.id)
+    train_inputs = [as_array(e.input) for e in task.train]
+    train_targets = [as_array(e.output) for e in task.train]
+    grids = train_inputs + [as_array(c.input) for c in task.test]
+    n_train = len(train_inputs)
+    prompt = render_prompt(tokenizer, drawing_messages(list(zip(train_inputs, train_targets))))
+    trained: set[bytes] = set()
+
+    def out_of_time() -> bool:
+        return deadline is not None and time.monotonic() >= deadline
+
+    for epoch in range(config.max_epochs):
+        if out_of_time():
+            result.stop_reason = "deadline"
+            break
+        metrics = EpochMetrics(epoch)
+        # 1. sample
+        tick = time.monotonic()
+        params = [
+            SamplingParams(
+                n=s.n,
+                temperature=s.temperature,
+                top_p=config.top_p,
+                max_new_tokens=config.max_new_tokens,
+                seed=config.seed * 1_000_003 + epoch * 101 + i,
+            )
+            for i, s in enumerate(config.sampling)
+        ]
+        adapter = learner.adapter_ref if learning else None
+        completions = [c for group in sampler.generate([prompt] * len(params), params, adapter=adapter) for c in group]
+        programs = [p for p in (extract_program(c.text) for c in completions) if p]
+        metrics.samples = len(completions)
+        metrics.sampling_s = time.monotonic() - tick
+
+        # 2. run every distinct program; 3. one pruned program per distinct output
+        tick = time.monotonic()
+        distinct = sorted(set(programs), key=len)
+        runs = sandbox.run(distinct, grids) if distinct else []
+        metrics.programs_run = len(distinct)
+        count = {p: programs.count(p) for p in distinct}
+        by_output: dict[str, tuple[str, Any, int]] = {}
+        for program, run in zip(distinct, runs):
+            if not run.all_ok:
+                continue
+            metrics.valid += count[program]
+            kept = by_output.get(run.fingerprint)
+            votes = count[program] + (kept[2] if kept else 0)
+            # ``distinct`` is sorted by length, so the first program kept per output is the shortest
+            by_output[run.fingerprint] = (kept[0] if kept else program, run, votes)
+        found: list[Found] = []
+        for fingerprint, (program, run, votes) in by_output.items():
+            if config.prune:
+                program = _prune(program, grids, fingerprint, sandbox)
+            outputs = run.outputs
+            train_out = tuple(outputs[:n_train])
+            item = Found(
+                program=program,
+                train_outputs=train_out,
+                test_outputs=tuple(outputs[n_train:]),
+                train_correct=correct_pairs(train_out, train_targets),
+                pixel_accuracy=mean_pixel_accuracy(train_out, train_targets),
+                votes=votes,
+            )
+            found.append(item)
+            candidate = Candidate(tuple(o.tolist() for o in item.test_outputs), item.train_correct, len(program))
+            result.candidates.extend([candidate] * votes)
+        metrics.execution_s = time.monotonic() - tick
+        metrics.unique_outputs = len({_train_key(f) for f in found})
+        if found:
+            best = max(found, key=lambda f: (f.train_correct, f.pixel_accuracy, -len(f.program)))
+            metrics.best_pixel_accuracy = best.pixel_accuracy
+            metrics.best_train_correct = best.train_correct
+            metrics.mean_pixel_accuracy = float(np.mean([f.pixel_accuracy for f in found]))
+            result.best_per_epoch.append(best)
+        else:
+            result.best_per_epoch.append(None)
+
+        # 4. stop when solved
+        if found and metrics.best_train_correct == n_train:
+            result.solved, result.stop_reason, result.solution = True, "solved", best.program
+            _finish_epoch(result, metrics, on_epoch)
+            break
+
+        # 5. relabel and learn
+        novel = [f for f in found if _train_key(f) not in trained and not _draws_nothing(f, train_inputs)]
+        novel = list({_train_key(f): f for f in sorted(novel, key=lambda f: -len(f.program))}.values())
+        metrics.novel_outputs = len(novel)
+        if learning and novel and not out_of_time():
+            tick = time.monotonic()
+            novel.sort(key=lambda f: f.pixel_accuracy)  # best last
+            examples = [
+                (render_prompt(tokenizer, drawing_messages(list(zip(train_inputs, f.train_outputs)))), completion_for(f.program))
+                for f in novel
+            ]
+            stats = learner.train(examples, seed=config.seed + epoch)
+            metrics.train_steps, metrics.train_loss = stats.steps, stats.mean_loss
+            metrics.training_s = time.monotonic() - tick
+        if config.only_novel:
+            trained.update(_train_key(f) for f in novel)
+        _finish_epoch(result, metrics, on_epoch)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _finish_epoch(result: TaskSearchResult, metrics: EpochMetrics, on_epoch: Callable | None) -> None:
+    result.epochs.append(metrics)
+    log.debug("task %s epoch %d: %s", result.task_id, metrics.epoch, metrics.as_dict())
+    if on_epoch is not None:
+        on_epoch(metrics)
+
+
+def _train_key(found: Found) -> bytes:
+    """Identity of a relabeled task: its train outputs, shapes included."""
+    return b"|".join(str(o.shape).encode() + o.tobytes() for o in found.train_outputs)
+
+
+def _draws_nothing(found: Found, inputs: list[np.ndarray]) -> bool:
+    """True when every output equals its input: a task that teaches the model to do nothing."""
+    return all(o.shape == i.shape and (o == i).all() for o, i in zip(found.train_outputs, inputs))

@@ -1,0 +1,127 @@
+"""The search-and-learn loop with scripted samplers: stopping, pruning, relabeling, metrics.
+
+The sampler and learner here are scripted stand-ins so each property is checked exactly; the
+loop with real tiny models is covered by tests/test_dry_run.py.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from solver.arc import ArcTask
+from solver.her import HerConfig, SamplingSetting, search_and_learn
+from solver.programs import body_lines
+from solver.sampler import Completion
+from solver.sandbox import Sandbox, SandboxConfig
+
+GOOD = "def task(img):\n    draw_vertical_line(img, x=0, color=1)\n    return img\n"
+NEAR = "def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    return img\n"
+PADDED = "def task(img):\n    draw_pixel(img, point=(1, 1), color=3)\n    draw_pixel(img, point=(1, 1), color=2)\n    return img\n"
+BROKEN = "def task(img):\n    return img[0]\n"
+NOTHING = "def task(img):\n    return img\n"
+
+
+class FakeTokenizer:
+    def apply_chat_template(self, messages, tokenize=False, continue_final_message=True):
+        return "\n".join(m["content"] for m in messages)
+
+
+class ScriptedSampler:
+    """Returns the scripted programs of each epoch, in order, as completions."""
+
+    def __init__(self, epochs):
+        self.epochs = list(epochs)
+        self.calls = []
+
+    def generate(self, prompts, params, *, adapter=None):
+        self.calls.append((prompts, params, adapter))
+        programs = self.epochs.pop(0) if self.epochs else [NOTHING]
+        out = [[] for _ in prompts]
+        for i, program in enumerate(programs):  # spread over the prompt groups
+            out[i % len(prompts)].append(Completion(text=program + "```", num_tokens=10, finished=True))
+        return out
+
+
+@dataclass
+class Stats:
+    steps: int
+    mean_loss: float
+
+
+class RecordingLearner:
+    adapter_ref = "task-adapter"
+
+    def __init__(self):
+        self.trained, self.resets = [], 0
+
+    def reset(self, seed=None):
+        self.resets += 1
+
+    def train(self, examples, seed=None):
+        self.trained.append(list(examples))
+        return Stats(len(examples), 1.0)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(SandboxConfig(workers=2)) as box:
+        yield box
+
+
+def task():
+    black = np.zeros((3, 3), dtype=int)
+    out = black.copy()
+    out[:, 0] = 1
+    return ArcTask(id="t", train=[{"input": black.tolist(), "output": out.tolist()}] * 2, test=[{"input": black.tolist()}])
+
+
+CONFIG = HerConfig(sampling=(SamplingSetting(n=2, temperature=0.1), SamplingSetting(n=4, temperature=0.9)), max_epochs=5)
+
+
+def test_a_program_that_solves_every_train_pair_stops_the_task(sandbox):
+    sampler = ScriptedSampler([[NEAR, BROKEN], [NEAR, GOOD, GOOD], [GOOD]])
+    learner = RecordingLearner()
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=CONFIG)
+    assert result.solved and result.stop_reason == "solved" and len(result.epochs) == 2
+    assert result.solution == GOOD
+    assert len(sampler.calls) == 2 and learner.resets == 1
+    assert sampler.calls[0][2] == "task-adapter"  # samples with the learner's adapter
+    # params: one per sampling setting, seeds differ between settings and epochs
+    seeds = [p.seed for call in sampler.calls for p in call[1]]
+    assert len(set(seeds)) == 4 and [p.n for p in sampler.calls[0][1]] == [2, 4]
+    assert result.candidates and max(c.train_correct for c in result.candidates) == 2
+
+
+def test_relabel_prunes_dedupes_sorts_best_last_and_trains_only_novel(sandbox):
+    sampler = ScriptedSampler([[PADDED, NEAR, NEAR, BROKEN, NOTHING], [NEAR, PADDED], [NEAR]])
+    learner = RecordingLearner()
+    config = CONFIG.model_copy(update={"max_epochs": 3})
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    assert not result.solved and result.stop_reason == "epochs" and len(result.epochs) == 3
+    first = learner.trained[0]
+    assert len(first) == 2  # NEAR (twice) deduped; BROKEN fails; NOTHING draws nothing
+    # best last: NEAR is right on 7/9 cells of each pair, PADDED on 5/9 + pruned to one line
+    assert body_lines(first[-1][1].removesuffix("```")) == ["draw_pixel(img, point=(0, 0), color=1)"]
+    assert body_lines(first[0][1].removesuffix("```")) == ["draw_pixel(img, point=(1, 1), color=2)"]
+    assert len(learner.trained) == 1  # epochs 2 and 3 found nothing new: no training
+    m0, m1 = result.epochs[0], result.epochs[1]
+    assert (m0.samples, m0.programs_run, m0.valid, m0.unique_outputs, m0.novel_outputs) == (5, 4, 4, 3, 2)
+    assert (m1.novel_outputs, m1.train_steps) == (0, 0)
+    assert m0.best_pixel_accuracy == pytest.approx(7 / 9) and m0.best_train_correct == 0
+    assert result.best_per_epoch[0].program == NEAR
+
+
+def test_pure_search_never_trains_and_samples_the_base(sandbox):
+    sampler = ScriptedSampler([[NEAR], [NEAR]])
+    learner = RecordingLearner()
+    config = CONFIG.model_copy(update={"max_epochs": 2, "learn": False})
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    assert learner.trained == [] and learner.resets == 0
+    assert all(call[2] is None for call in sampler.calls) and len(result.epochs) == 2
+
+
+def test_deadline_stops_before_the_next_epoch(sandbox):
+    sampler = ScriptedSampler([[NEAR]] * 5)
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), config=CONFIG, deadline=0.0)
+    assert result.stop_reason == "deadline" and result.epochs == [] and sampler.calls == []
