@@ -1,4 +1,4 @@
-"""The project tokenizer, committed in ``solver/models/tokenizer/``, and how it was built.
+"""The project tokenizer, committed in ``solver/models/tokenizer_files/``, and how it was built.
 
 Every from-scratch model of the project uses this one tokenizer, so models stay interchangeable
 and a tokenizer never has to be re-trained at run time. Rebuild it (deterministically) with
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast
 
-TOKENIZER_DIR = Path(__file__).parent / "tokenizer"
+TOKENIZER_DIR = Path(__file__).parent / "tokenizer_files"
 VOCAB_SIZE = 1024
 CORPUS_TASKS = 4000
 
