@@ -177,12 +177,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def cmd_exec(args: argparse.Namespace) -> int:
-    from solver.sandbox.cli import main_exec
-
-    return main_exec(args.rest)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m solver", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -213,13 +207,17 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--solutions", type=Path)
         sub.set_defaults(func=func)
 
-    ex = commands.add_parser("exec", help="run a program file on grids in the sandbox; prints JSON", add_help=False)
-    ex.add_argument("rest", nargs=argparse.REMAINDER)
-    ex.set_defaults(func=cmd_exec)
+    # listed for --help only: main() hands "exec" to solver.sandbox.cli before parsing
+    commands.add_parser("exec", help="run a program file on grids in the sandbox; prints JSON")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["exec"]:  # the sandbox command parses its own flags
+        from solver.sandbox.cli import main_exec
+
+        return main_exec(argv[1:])
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
