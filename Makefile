@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 # CPU build of torch for local and CI use; a bare `torch` pulls a multi-GB CUDA build.
 TORCH_PIN ?= torch==2.13.0
 ARGS ?=
+# The CPU-sized default for `make dry-run`: fewer samples and tokens than a GPU run (flags in ARGS win).
+DRY_RUN_FLAGS ?= --sampling 4@0.1,28@0.9 --max-new-tokens 400 --max-epochs 10 --time-budget 4m
 
 .PHONY: venv test test-fast dry-run train bench clean
 
@@ -21,7 +23,7 @@ test: venv
 	$(PY) -m pytest -q -n 2 $(ARGS)
 
 dry-run: venv
-	$(PY) -m solver dry-run $(ARGS)
+	$(PY) -m solver dry-run $(DRY_RUN_FLAGS) $(ARGS)
 
 train: venv
 	$(PY) -m train $(ARGS)
@@ -29,6 +31,7 @@ train: venv
 bench: venv
 	$(PY) benchmarks/sandbox_throughput.py
 	$(PY) benchmarks/generator_throughput.py
+	$(PY) benchmarks/her_epoch_cpu.py
 
 clean:
 	rm -rf $(VENV) runs dist

@@ -1,0 +1,46 @@
+"""The training throughput benchmark runs on CPU with the tiny shape (its figures only mean something on a GPU)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+SCRIPT = Path(__file__).parent.parent / "benchmarks" / "train_throughput.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("train_throughput", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_naive_family_prints_json_lines_and_a_table(bench, capsys, torch_one_thread):
+    assert bench.main(["--size", "tiny", "--steps", "1", "--batch-size", "2", "--seq-len", "64", "--modes", "naive"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    records = [json.loads(line) for line in out if line.startswith("{")]
+    assert [r["config"] for r in records] == ["naive-full", "naive-dora"]
+    assert all(r["samples_per_s"] > 0 and 0 < r["mfu"] for r in records)
+    assert any(line.startswith("| naive-dora |") for line in out)
+
+
+@pytest.mark.parametrize("name", ["full", "full-padding-free", "dora"])
+def test_our_step_is_measured(bench, name, torch_one_thread):
+    setup = next(s for family in bench.FAMILIES.values() for s in family if s.name == name)
+    args = argparse.Namespace(size="tiny", steps=1, batch_size=2, seq_len=64)
+    samples = bench.make_samples(bench.WARMUP_STEPS + 1, 2, 64, bench.TINY["vocab_size"])
+    record = bench.measure(setup, args, samples, torch.device("cpu"), peak=1e12)
+    assert record["tokens_per_s"] > 0 and record["attention"] == "sdpa"
+
+
+def test_flops_count_the_qwen_matmuls(bench):
+    # Qwen2.5-0.5B: 494M parameters, embeddings tied, so the matmul weights are all of them.
+    assert bench.matmul_flops(bench.QWEN05B) == pytest.approx(494e6, rel=0.01)

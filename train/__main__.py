@@ -1,0 +1,5 @@
+"""``python -m train``: see ``train.cli``."""
+
+from train.cli import main
+
+raise SystemExit(main())

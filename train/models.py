@@ -1,0 +1,113 @@
+"""The model to train: built from scratch or loaded from a folder, wrapped in an adapter or not.
+
+Job: ``build_model`` returns the model ready for the loop (trainable parameters marked, dtype
+and attention kernel set) and its tokenizer; ``resolve_precision`` turns ``"auto"`` into what a
+device supports. Nothing here knows about processes or data.
+
+Precision, and why:
+- ``bf16``: every weight in bfloat16, no autocast. For adapters the frozen base is bf16 and PEFT
+  keeps the adapter tensors in float32 (``autocast_adapter_dtype``), so the trained weights keep
+  full precision: the default for adapters on CUDA.
+- ``bf16-mixed``: float32 weights and optimizer, matmuls in bf16 under autocast. Full training
+  default on CUDA: a bf16 weight cannot take an update below 2^-8 of its size, and at lr 1e-4
+  most updates of a from-scratch model are smaller than that.
+- ``fp32``: the CPU default, and what the tests compare against.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from train.config import TrainConfig
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_precision(config: TrainConfig, cuda: bool) -> str:
+    """The precision that runs: ``config.precision``, with ``"auto"`` decided by device and mode."""
+    if config.precision != "auto":
+        return config.precision
+    if not cuda:
+        return "fp32"
+    return "bf16" if config.adapter else "bf16-mixed"
+
+
+def weights_dtype(precision: str) -> torch.dtype:
+    """The dtype the model's weights are held in during training."""
+    import torch
+
+    return torch.bfloat16 if precision == "bf16" else torch.float32
+
+
+def load_tokenizer(config: TrainConfig) -> PreTrainedTokenizerBase:
+    """The tokenizer of a from-scratch run: ``config.tokenizer``, else the project tokenizer."""
+    if config.tokenizer is not None:
+        from transformers import AutoTokenizer
+
+        return AutoTokenizer.from_pretrained(str(config.tokenizer))
+    from solver.models.project_tokenizer import load_project_tokenizer
+
+    return load_project_tokenizer()
+
+
+def build_model(config: TrainConfig, precision: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """The model to train, on the CPU, in training mode, and its tokenizer.
+
+    From scratch: a new ``config.from_scratch`` model seeded by ``config.seed``, every weight
+    trainable. From a folder: the pretrained model, every weight trainable with
+    ``full_finetune``, else frozen inside a PEFT adapter (LoRA or DoRA, rsLoRA, every linear
+    layer but the head), initialised from ``config.seed``.
+    """
+    from solver.models import create_model, load_model
+
+    dtype = weights_dtype(precision)
+    if config.from_scratch is not None:
+        tokenizer = load_tokenizer(config)
+        model = create_model(config.from_scratch, tokenizer, seed=config.seed).to(dtype)
+    else:
+        model, tokenizer = load_model(config.model, device="cpu", dtype=dtype)
+    model.set_attn_implementation(config.attn_implementation)
+    if config.gradient_checkpointing:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    if config.adapter:
+        model = add_adapter(model, rank=config.lora_rank, alpha=config.lora_alpha, use_dora=config.use_dora,
+                            use_rslora=config.use_rslora, seed=config.seed)
+        if config.gradient_checkpointing:
+            model.enable_input_require_grads()
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    total = sum(p.numel() for p in model.parameters())
+    logger.info(
+        "model: %s, %.2fM of %.2fM parameters trainable, weights in %s",
+        "adapter" if config.adapter else "full", trainable / 1e6, total / 1e6, str(dtype).removeprefix("torch."),
+    )
+    assert trainable > 0, "no trainable parameters"
+    return model.train(), tokenizer
+
+
+def add_adapter(model, *, rank: int, alpha: float, use_dora: bool, use_rslora: bool, seed: int):
+    """Freeze ``model`` inside a PEFT adapter on every linear layer but the head (the adapter is float32).
+
+    LoRA's init: A from a seeded Kaiming-uniform draw, B zero (DoRA: magnitudes = the weight
+    norms), so the adapted model starts out computing exactly what the base computes.
+    """
+    from peft import LoraConfig, get_peft_model
+
+    from solver.models.rng import seeded_rng
+
+    lora = LoraConfig(
+        r=rank,
+        lora_alpha=alpha,
+        use_dora=use_dora,
+        use_rslora=use_rslora,
+        lora_dropout=0.0,
+        target_modules="all-linear",
+        bias="none",
+        task_type="CAUSAL_LM",
+    )
+    with seeded_rng(seed):
+        return get_peft_model(model, lora)
