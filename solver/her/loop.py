@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from solver.arc import ArcTask, as_array
+from solver.faults import MAX_OOM_RETRIES, free_accelerator_memory, is_out_of_memory, shorter_examples, smaller_sampling
 from solver.her.config import HerConfig
 from solver.metrics import correct_pairs, mean_pixel_accuracy
 from solver.programs import assemble, body_lines, prune_lines
@@ -84,6 +85,7 @@ class TaskSearchResult:
     candidates: list[Candidate] = field(default_factory=list)
     solution: str | None = None
     seconds: float = 0.0
+    faults: list[str] = field(default_factory=list)  # what went wrong and what was done about it
 
     @property
     def samples(self) -> int:
@@ -121,7 +123,8 @@ def search_and_learn(
         sandbox: a ``solver.sandbox.Sandbox`` (owned by the caller, reused across tasks).
         learner: a ``solver.learner.Learner``, reset here at the start of the task; None, or
             ``config.learn=False``, searches without learning.
-        deadline: ``time.monotonic()`` value after which no new epoch phase starts.
+        deadline: ``time.monotonic()`` value after which no new epoch phase starts; an epoch
+            does not start either when the last one, as long again, would end past it.
         on_epoch: called with each epoch's metrics as it ends (progress bars, logs).
     """
     from solver.sampler import SamplingParams  # deferred: torch
@@ -136,31 +139,64 @@ def search_and_learn(
     train_targets = [as_array(e.output) for e in task.train]
     grids = train_inputs + [as_array(c.input) for c in task.test]
     n_train = len(train_inputs)
-    prompt = render_prompt(tokenizer, drawing_messages(list(zip(train_inputs, train_targets))))
+    shown = _pairs_that_fit(tokenizer, train_inputs, train_targets, config.max_new_tokens, result.faults)
+    if not shown:
+        result.stop_reason = "prompt too long"
+        result.seconds = time.monotonic() - started
+        return result
+    prompt = render_prompt(tokenizer, drawing_messages([(train_inputs[i], train_targets[i]) for i in shown]))
     trained: set[bytes] = set()
+    sampling, max_new_tokens = tuple(config.sampling), config.max_new_tokens  # shrink on OOM
+    last_epoch_s = 0.0
 
-    def out_of_time() -> bool:
-        return deadline is not None and time.monotonic() >= deadline
+    def out_of_time(ahead_s: float = 0.0) -> bool:
+        return deadline is not None and time.monotonic() + ahead_s >= deadline
+
+    def sample(epoch: int) -> list[Any] | None:
+        """Every group's completions; on OOM retry smaller; None when even the smallest fails."""
+        nonlocal sampling, max_new_tokens
+        for _ in range(MAX_OOM_RETRIES + 1):
+            params = [
+                SamplingParams(
+                    n=s.n,
+                    temperature=s.temperature,
+                    top_p=config.top_p,
+                    max_new_tokens=max_new_tokens,
+                    seed=config.seed * 1_000_003 + epoch * 101 + i,
+                )
+                for i, s in enumerate(sampling)
+            ]
+            adapter = learner.adapter_ref if learning else None
+            try:
+                groups = sampler.generate([prompt] * len(params), params, adapter=adapter)
+                return [c for group in groups for c in group]
+            except Exception as error:  # noqa: BLE001 - only OOM is handled; the rest re-raises
+                if not is_out_of_memory(error):
+                    raise
+                free_accelerator_memory()
+                smaller = smaller_sampling(sampling, max_new_tokens)
+                if smaller is None:
+                    break
+                sampling, max_new_tokens = smaller
+                note = f"epoch {epoch}: out of memory while sampling; retrying with n={[s.n for s in sampling]}, max_new_tokens={max_new_tokens}"
+                log.warning("task %s %s", task.id, note)
+                result.faults.append(note)
+        result.faults.append(f"epoch {epoch}: out of memory while sampling at the smallest setting; task ends")
+        return None
 
     for epoch in range(config.max_epochs):
-        if out_of_time():
+        if out_of_time(last_epoch_s):
             result.stop_reason = "deadline"
             break
+        epoch_started = time.monotonic()
         metrics = EpochMetrics(epoch)
         # 1. sample
         tick = time.monotonic()
-        params = [
-            SamplingParams(
-                n=s.n,
-                temperature=s.temperature,
-                top_p=config.top_p,
-                max_new_tokens=config.max_new_tokens,
-                seed=config.seed * 1_000_003 + epoch * 101 + i,
-            )
-            for i, s in enumerate(config.sampling)
-        ]
-        adapter = learner.adapter_ref if learning else None
-        completions = [c for group in sampler.generate([prompt] * len(params), params, adapter=adapter) for c in group]
+        completions = sample(epoch)
+        if completions is None:
+            free_accelerator_memory()
+            result.stop_reason = "out of memory"
+            break
         programs = [p for p in (extract_program(c.text) for c in completions) if p]
         metrics.samples = len(completions)
         metrics.sampling_s = time.monotonic() - tick
@@ -222,17 +258,60 @@ def search_and_learn(
             tick = time.monotonic()
             novel.sort(key=lambda f: f.pixel_accuracy)  # best last
             examples = [
-                (render_prompt(tokenizer, drawing_messages(list(zip(train_inputs, f.train_outputs)))), completion_for(f.program))
+                (render_prompt(tokenizer, drawing_messages([(train_inputs[i], f.train_outputs[i]) for i in shown])), completion_for(f.program))
                 for f in novel
             ]
-            stats = learner.train(examples, seed=config.seed + epoch)
-            metrics.train_steps, metrics.train_loss = stats.steps, stats.mean_loss
+            stats = _train(learner, examples, config.seed + epoch, result.faults, f"epoch {epoch}")
+            if stats is not None:
+                metrics.train_steps, metrics.train_loss = stats.steps, stats.mean_loss
             metrics.training_s = time.monotonic() - tick
         if config.only_novel:
             trained.update(_train_key(f) for f in novel)
         _finish_epoch(result, metrics, on_epoch)
+        last_epoch_s = time.monotonic() - epoch_started
     result.seconds = time.monotonic() - started
     return result
+
+
+def _pairs_that_fit(tokenizer: Any, inputs: list[np.ndarray], outputs: list[np.ndarray], max_new_tokens: int, faults: list[str]) -> list[int]:
+    """Indices of the train pairs the prompt shows: all, unless prompt + answer would exceed the
+    tokenizer's ``model_max_length``; then the largest pairs are left out (the sandbox still checks
+    every pair). Empty when even one pair does not fit.
+    """
+    limit = getattr(tokenizer, "model_max_length", None)  # HF tokenizers: the model's context
+    shown = list(range(len(inputs)))
+    if not isinstance(limit, int) or limit <= 0 or limit > 10**8:  # HF's "no limit" is ~1e30
+        return shown
+    while shown:
+        prompt = render_prompt(tokenizer, drawing_messages([(inputs[i], outputs[i]) for i in shown]))
+        tokens = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
+        if tokens + max_new_tokens <= limit:
+            break
+        largest = max(shown, key=lambda i: inputs[i].size + outputs[i].size)
+        faults.append(f"prompt of {tokens} tokens + {max_new_tokens} new > the model's {limit}: train pair {largest} left out of the prompt")
+        shown.remove(largest)
+    if not shown:
+        faults.append("not even one train pair fits the model's context; task not searched")
+    return shown
+
+
+def _train(learner: Any, examples: list[tuple[str, str]], seed: int, faults: list[str], where: str) -> Any:
+    """``learner.train``; on OOM retry without the longest half of the examples; None if all fail."""
+    for _ in range(MAX_OOM_RETRIES + 1):
+        try:
+            return learner.train(examples, seed=seed)
+        except Exception as error:  # noqa: BLE001 - only OOM is handled; the rest re-raises
+            if not is_out_of_memory(error):
+                raise
+            free_accelerator_memory()
+            shorter = shorter_examples(examples)
+            if shorter is None:
+                break
+            faults.append(f"{where}: out of memory while training on {len(examples)} examples; retrying with the {len(shorter)} shortest")
+            log.warning(faults[-1])
+            examples = shorter
+    faults.append(f"{where}: out of memory while training; no training this epoch")
+    return None
 
 
 def _finish_epoch(result: TaskSearchResult, metrics: EpochMetrics, on_epoch: Callable | None) -> None:

@@ -50,6 +50,11 @@ class Lockdown:
     memory_mb: int
 
 
+def libc() -> ctypes.CDLL:
+    """The C library, for the calls Python 3.11's ``os`` lacks (prctl, unshare)."""
+    return _libc
+
+
 def die_with_parent(parent_pid: int) -> bool:
     """Have the kernel SIGKILL this process when its parent dies (PR_SET_PDEATHSIG).
 

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 BACKSTOP_GRACE_S = 5.0  # on top of timeout_s before the parent gives up on a silent worker
 STARTUP_TIMEOUT_S = 60.0  # interpreter + numpy + DSL import; about 0.2 s on an idle machine
 MAX_CHUNK = 4  # programs per message to a worker
+ROOTDIR_PREFIX = "arc-sandbox-"  # then the owner's pid: arc-sandbox-<pid>-<random>
 _OK = CODE_OF[Status.OK]
 _BOOT = (
     "import json, sys; settings = json.loads(sys.argv[1]); sys.path[:] = settings['sys_path']; "
@@ -117,7 +118,9 @@ class Sandbox:
         changed = self.config.model_dump(exclude_defaults=True)
         if changed:
             logger.info("sandbox settings changed from the defaults: %s", changed)
-        self._rootdir = tempfile.mkdtemp(prefix="arc-sandbox-")
+        sweep_stale_rootdirs()
+        self._rootdir = tempfile.mkdtemp(prefix=f"{ROOTDIR_PREFIX}{os.getpid()}-")
+        self._network_blocked = False
         os.chmod(self._rootdir, 0o711)  # program processes run as nobody under a root parent
         self._spawned = 0
         self._workers: list[_Worker] = []
@@ -148,6 +151,11 @@ class Sandbox:
     def closed(self) -> bool:
         """True once ``close`` ran (or a batch was interrupted)."""
         return not self._finalizer.alive
+
+    @property
+    def network_blocked(self) -> bool:
+        """True when programs run in an empty network namespace (root with CAP_SYS_ADMIN)."""
+        return self._network_blocked
 
     @property
     def worker_pids(self) -> list[int]:
@@ -268,6 +276,7 @@ class Sandbox:
                 batch.results[job_id] = _program_result(wires)
             elif kind == "ready":
                 worker.ready = True
+                self._network_blocked = message[2]["network_blocked"]
             elif kind == "fatal":
                 raise RuntimeError(f"sandbox worker failed to start: {message[1]}")
             worker.progress_at = time.monotonic()
@@ -401,6 +410,43 @@ def _worker_environment() -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "CUDA_VISIBLE_DEVICES": "",
     }
+
+
+def sweep_stale_rootdirs(tmpdir: str | None = None) -> list[str]:
+    """Delete ``arc-sandbox-<pid>-*`` directories whose owner process is gone; return them.
+
+    A parent killed with SIGKILL runs no finalizer, so its directory stays behind (its workers
+    and programs die with it through PR_SET_PDEATHSIG). Each new ``Sandbox`` sweeps those. A
+    directory whose pid is alive (perhaps reused by another process) is left alone; names
+    without a pid (made before this sweep existed) are left too.
+    """
+    tmpdir = tmpdir or tempfile.gettempdir()
+    removed = []
+    try:
+        names = os.listdir(tmpdir)
+    except OSError:
+        return removed
+    for name in names:
+        owner = name[len(ROOTDIR_PREFIX) :].partition("-")[0]
+        if not name.startswith(ROOTDIR_PREFIX) or not owner.isdigit() or _alive(int(owner)):
+            continue
+        path = os.path.join(tmpdir, name)
+        shutil.rmtree(path, ignore_errors=True)
+        if not os.path.exists(path):
+            removed.append(path)
+    if removed:
+        logger.info("removed %d sandbox directories left by killed runs", len(removed))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
 
 
 def _shutdown(workers: list[_Worker], rootdir: str) -> None:

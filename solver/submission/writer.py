@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,20 @@ from solver.arc import ArcTask, Grid
 from solver.submission.attempts import fallback_attempts
 
 log = logging.getLogger(__name__)
+
+# Test-only hook (tests/test_crash_safety.py): when set, every write pauses this many seconds
+# halfway through its bytes, so that a SIGKILL can land mid-write deterministically.
+PAUSE_MID_WRITE_ENV = "SOLVER_TEST_PAUSE_MID_WRITE_S"
+
+
+def _write_in_halves(handle: Any, data: bytes) -> None:
+    pause_s = float(os.environ.get(PAUSE_MID_WRITE_ENV) or 0)
+    if pause_s:
+        handle.write(data[: len(data) // 2])
+        handle.flush()
+        time.sleep(pause_s)
+        data = data[len(data) // 2 :]
+    handle.write(data)
 
 
 @dataclass
@@ -38,7 +53,7 @@ def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON so that ``path`` holds either the old or the new content, never a mix."""
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     with open(tmp, "wb") as handle:
-        handle.write(orjson.dumps(data))
+        _write_in_halves(handle, orjson.dumps(data))
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -47,12 +62,15 @@ def write_json_atomic(path: Path, data: Any) -> None:
 class SubmissionWriter:
     """Keeps submission.json valid and up to date for a fixed list of tasks."""
 
-    def __init__(self, path: str | Path, tasks: Sequence[ArcTask]) -> None:
+    def __init__(
+        self, path: str | Path, tasks: Sequence[ArcTask], *, unloadable: Mapping[str, list[dict[str, Grid]]] | None = None
+    ) -> None:
+        """``unloadable``: fixed attempts for tasks that could not be loaded (never run, never done)."""
         self.path = Path(path)
         self.progress_path = self.path.with_name(self.path.name + ".progress.jsonl")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._tasks = {task.id: task for task in tasks}
-        self._submission = {task.id: fallback_attempts(task) for task in tasks}
+        self._submission = {**(unloadable or {}), **{task.id: fallback_attempts(task) for task in tasks}}
         self.records: dict[str, TaskRecord] = {}
         for record in self._read_progress():
             if record.task_id in self._tasks:
@@ -62,8 +80,13 @@ class SubmissionWriter:
     def _read_progress(self) -> list[TaskRecord]:
         if not self.progress_path.exists():
             return []
+        data = self.progress_path.read_bytes()
+        if data and not data.endswith(b"\n"):  # a line torn by a kill: cut it, or the next append joins it
+            with open(self.progress_path, "r+b") as handle:
+                handle.truncate(data.rfind(b"\n") + 1)
+                os.fsync(handle.fileno())
         records = []
-        for line in self.progress_path.read_bytes().splitlines():
+        for line in data.splitlines():
             try:
                 raw = orjson.loads(line)
                 records.append(TaskRecord(raw["task_id"], raw["attempts"], raw.get("info", {})))
@@ -87,7 +110,7 @@ class SubmissionWriter:
         self._accept(record)
         line = orjson.dumps({"task_id": record.task_id, "attempts": record.attempts, "info": record.info})
         with open(self.progress_path, "ab") as handle:
-            handle.write(line + b"\n")
+            _write_in_halves(handle, line + b"\n")
             handle.flush()
             os.fsync(handle.fileno())
         write_json_atomic(self.path, self._submission)

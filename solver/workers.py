@@ -1,0 +1,280 @@
+"""One worker process per GPU: each loads the model once and solves the tasks the parent hands it.
+
+The parent runs the scheduler (``solver.schedule``) and is the only writer of submission.json;
+``ProcessBackend`` is the scheduler driver's view of the workers. Each worker is a spawned
+process that sets ``CUDA_VISIBLE_DEVICES`` to its GPU before importing torch, loads the model, builds
+its own sandbox with its share of the CPU cores (cores // workers, at least 1), says "ready", then
+takes (task, assignment) messages over its pipe and answers with a ``TaskSearchResult``.
+
+Failure handling: the parent watches every worker's pipe and process sentinel. A worker that
+dies (segfault, OOM kill) or overruns its deadline + grace is killed; its task keeps its
+fallback attempts and the run goes on with the others. A dead worker is restarted (a fresh model
+load, about 15-20 s for a 7B model on an L4) at most ``max_restarts`` times.
+
+Deadlines are ``time.monotonic()`` values: CLOCK_MONOTONIC is system-wide on Linux, so the
+parent's deadlines mean the same in every worker.
+
+Not covered: a worker stuck inside a CUDA call ignores SIGTERM; it gets SIGKILL 5 s later, and
+if the driver hangs the GPU, the restarted worker may fail to load (it is then retired).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from solver.schedule import Assignment, Finished
+
+log = logging.getLogger(__name__)
+
+STOP_WAIT_S = 5.0  # SIGTERM, then SIGKILL after this long
+
+
+def visible_gpus() -> list[str]:
+    """GPU ids this process may use: CUDA_VISIBLE_DEVICES if set, else torch's device count."""
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if listed is not None:
+        return [g.strip() for g in listed.split(",") if g.strip() and g.strip() != "-1"]
+    try:
+        import torch
+    except ImportError:
+        return []
+    return [str(i) for i in range(torch.cuda.device_count())]
+
+
+def cpu_count() -> int:
+    """CPU cores this process may run on (the affinity mask)."""
+    return len(os.sched_getaffinity(0))
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a worker process needs to build its solver; picklable.
+
+    Attributes:
+        gpu: the CUDA_VISIBLE_DEVICES value for this worker; None leaves the variable alone (CPU).
+        sandbox_workers: program-runner processes of this worker's sandbox.
+        torch_threads: torch intra-op threads; None leaves torch's default.
+    """
+
+    model_dir: str
+    her_config: Any  # HerConfig (pydantic, picklable)
+    device: str | None = None
+    gpu: str | None = None
+    sandbox_workers: int = 1
+    torch_threads: int | None = None
+
+
+def plan_workers(
+    model_dir: str | Path,
+    her_config: Any,
+    *,
+    workers: int | None = None,
+    device: str | None = None,
+    sandbox_workers: int | None = None,
+) -> list[WorkerSpec]:
+    """One spec per worker: one per visible GPU, or ``workers`` of them (GPUs shared round-robin).
+
+    Args:
+        workers: how many worker processes; None: one per GPU (one on a machine without GPU).
+        sandbox_workers: sandbox processes per worker; None: cores // workers, at least 1.
+    """
+    gpus = [] if device == "cpu" else visible_gpus()
+    count = workers if workers is not None else max(1, len(gpus))
+    if count < 1:
+        raise ValueError(f"workers must be >= 1, got {count}")
+    share = max(1, cpu_count() // count)
+    return [
+        WorkerSpec(
+            model_dir=str(model_dir),
+            her_config=her_config,
+            device=device,
+            gpu=gpus[i % len(gpus)] if gpus else None,
+            sandbox_workers=sandbox_workers or share,
+            torch_threads=None if gpus else share,
+        )
+        for i in range(count)
+    ]
+
+
+def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection) -> None:
+    """The worker process: load once, then solve the tasks that arrive until told to stop."""
+    if spec.gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu  # before torch is imported
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.basicConfig(level=logging.WARNING, format=f"%(levelname)s worker {worker_id} %(name)s: %(message)s")
+    try:
+        if spec.torch_threads is not None:
+            import torch
+
+            torch.set_num_threads(spec.torch_threads)
+        from solver.runner import load_parts, solve_turn
+
+        parts = load_parts(spec.model_dir, device=spec.device, learn=spec.her_config.learn, sandbox_workers=spec.sandbox_workers)
+    except BaseException:
+        conn.send(("failed", traceback.format_exc()))
+        return
+    conn.send(("ready", None))
+    try:
+        while True:
+            message = conn.recv()
+            if message is None:
+                break
+            task, assignment = message
+            try:
+                conn.send(("done", solve_turn(task, parts, spec.her_config, assignment)))
+            except Exception:
+                conn.send(("error", traceback.format_exc()))
+    except (EOFError, KeyboardInterrupt):
+        pass  # the parent went away
+    finally:
+        parts.close()
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    state: str = "starting"  # starting, idle, busy, gone
+    restarts: int = 0
+
+
+class ProcessBackend:
+    """Worker processes for ``solver.schedule.drive``; see the module docstring.
+
+    Args:
+        specs: one per worker (``plan_workers``).
+        max_restarts: restarts per worker after it died or was stopped.
+    """
+
+    def __init__(self, specs: list[WorkerSpec], *, max_restarts: int = 2) -> None:
+        if not specs:
+            raise ValueError("specs must name at least one worker")
+        self.specs = specs
+        self.max_restarts = max_restarts
+        self.tasks: dict[str, Any] = {}
+        self._context = multiprocessing.get_context("spawn")
+        self._workers = [self._spawn(i) for i in range(len(specs))]
+        self._events: list[Finished] = []
+
+    def _spawn(self, worker_id: int, restarts: int = 0) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(target=_worker_main, args=(worker_id, self.specs[worker_id], child), name=f"solver-worker-{worker_id}", daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent, restarts=restarts)
+
+    def use_tasks(self, tasks: list[Any]) -> None:
+        """The tasks that assignments name (sent to workers without their solutions)."""
+        self.tasks = {task.id: task.without_solutions() for task in tasks}
+
+    # -- the Backend protocol ----------------------------------------------------------------
+    def idle(self) -> list[int]:
+        return [i for i, w in enumerate(self._workers) if w.state == "idle"]
+
+    def busy(self) -> bool:
+        return any(w.state in ("starting", "busy") for w in self._workers)
+
+    def start(self, worker_id: int, assignment: Assignment) -> None:
+        worker = self._workers[worker_id]
+        worker.state = "busy"
+        try:
+            worker.conn.send((self.tasks[assignment.task_id], assignment))
+        except (OSError, ValueError) as error:  # the pipe broke: the worker died; wait() reports it
+            log.warning("worker %d: could not send task %s: %s", worker_id, assignment.task_id, error)
+
+    def wait(self, until: float) -> list[Finished]:
+        idle_before = set(self.idle())
+        while not self._events and set(self.idle()) <= idle_before:
+            watched = {}
+            for i, w in enumerate(self._workers):
+                if w.state in ("starting", "busy"):
+                    watched[w.conn] = i
+                    watched[w.process.sentinel] = i
+            timeout = until - time.monotonic()
+            if not watched or timeout <= 0:
+                break
+            for ready in wait(list(watched), timeout=timeout):
+                worker_id = watched[ready]
+                if self._workers[worker_id].state in ("starting", "busy"):
+                    self._receive(worker_id)
+        events, self._events = self._events, []
+        return events
+
+    def stop(self, worker_id: int) -> bool:
+        self._kill(worker_id)
+        return self._restart(worker_id)
+
+    def close(self) -> None:
+        """Ask every worker to stop, then kill those that do not within ``STOP_WAIT_S``."""
+        for worker in self._workers:
+            if worker.state in ("idle", "starting", "busy") and worker.process.is_alive():
+                try:
+                    worker.conn.send(None)
+                except (OSError, ValueError):
+                    pass
+        end = time.monotonic() + STOP_WAIT_S
+        for worker in self._workers:
+            worker.process.join(max(0.0, end - time.monotonic()))
+        for i in range(len(self._workers)):
+            self._kill(i)
+
+    def __enter__(self) -> ProcessBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------
+    def _receive(self, worker_id: int) -> None:
+        worker = self._workers[worker_id]
+        try:
+            kind, payload = worker.conn.recv() if worker.conn.poll() else ("died", None)
+        except (EOFError, OSError):
+            kind, payload = "died", None
+        except Exception as error:  # a result that does not unpickle: count it as the task failing
+            kind, payload = "error", f"{type(error).__name__}: {error}"
+        if kind == "ready":
+            worker.state = "idle"
+        elif kind == "done":
+            worker.state = "idle"
+            self._events.append(Finished(worker_id, payload))
+        elif kind == "error":
+            worker.state = "idle"
+            log.warning("worker %d: task failed:\n%s", worker_id, payload)
+            self._events.append(Finished(worker_id, None, payload))
+        else:  # failed to start, or died
+            was_busy = worker.state == "busy"
+            worker.process.join(1.0)
+            reason = payload if kind == "failed" else f"exit code {worker.process.exitcode}"
+            log.warning("worker %d %s: %s", worker_id, "failed to start" if kind == "failed" else "died", reason)
+            self._kill(worker_id)
+            restarted = kind != "failed" and self._restart(worker_id)
+            if was_busy or not restarted:
+                self._events.append(Finished(worker_id, None, reason, worker_lost=not restarted))
+
+    def _kill(self, worker_id: int) -> None:
+        worker = self._workers[worker_id]
+        if worker.process.is_alive():
+            worker.process.terminate()
+            worker.process.join(STOP_WAIT_S)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join()
+        worker.conn.close()
+        worker.state = "gone"
+
+    def _restart(self, worker_id: int) -> bool:
+        restarts = self._workers[worker_id].restarts
+        if restarts >= self.max_restarts:
+            return False
+        log.warning("restarting worker %d (restart %d of %d)", worker_id, restarts + 1, self.max_restarts)
+        self._workers[worker_id] = self._spawn(worker_id, restarts + 1)
+        return True

@@ -1,0 +1,1 @@
+"""Hostile programs for the sandbox, as data (see ``catalogue.py``)."""

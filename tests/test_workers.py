@@ -1,0 +1,136 @@
+"""Worker processes on CPU: two of them give the same submission as this process alone.
+
+A tiny random model on 4 toy tasks with small settings (2@0.1,2@1.0, 2 epochs, 32 new tokens).
+Spawning a worker imports torch and loads the model: a few seconds each on a loaded machine.
+"""
+
+import dataclasses
+import os
+import threading
+import time
+
+import orjson
+import pytest
+
+from solver.her import HerConfig, SamplingSetting
+from solver.models.default import build_random_model
+from solver.runner import load_parts, solve_tasks
+from solver.schedule import ScheduleConfig
+from solver.submission import validate_submission
+from solver.tasks import toy_task, toy_task_names
+from solver.workers import ProcessBackend, WorkerSpec, plan_workers
+
+HER = HerConfig(sampling=(SamplingSetting(n=2, temperature=0.1), SamplingSetting(n=2, temperature=1.0)), max_epochs=2, max_new_tokens=32)
+BUDGET_S = 600.0
+SCHEDULE = ScheduleConfig.for_budget(BUDGET_S)  # 60 s margin, 30 s grace
+TIMING = ("seconds", "sampling_s", "execution_s", "training_s")
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    return build_random_model(tmp_path_factory.mktemp("model") / "tiny", size="tiny", seed=0)
+
+
+@pytest.fixture(scope="module")
+def tasks():
+    return [toy_task(name).task for name in toy_task_names()[:4]]
+
+
+def specs(model_dir, count):
+    return [WorkerSpec(model_dir=str(model_dir), her_config=HER, device="cpu", sandbox_workers=1, torch_threads=1) for _ in range(count)]
+
+
+def progress_lines(path):
+    return [orjson.loads(line) for line in (path.parent / (path.name + ".progress.jsonl")).read_bytes().splitlines()]
+
+
+def without_timing(info):
+    """A task's recorded facts minus wall-clock measurements."""
+    keep = {k: v for k, v in info.items() if k not in TIMING}
+    keep["epoch_metrics"] = [{k: v for k, v in e.items() if k not in TIMING} for e in info.get("epoch_metrics", [])]
+    return keep
+
+
+@pytest.fixture(scope="module")
+def in_process_run(model_dir, tasks, tmp_path_factory):
+    """The reference: the sequential path, this process the only worker."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    parts = load_parts(model_dir, device="cpu", learn=HER.learn, sandbox_workers=1)
+    try:
+        out = tmp_path_factory.mktemp("one") / "submission.json"
+        solve_tasks(tasks, parts, output=out, time_budget_s=BUDGET_S, her_config=HER, progress=False, schedule=SCHEDULE)
+    finally:
+        parts.close()
+        torch.set_num_threads(threads)
+    return out
+
+
+def test_two_worker_processes_match_one(model_dir, tasks, in_process_run, tmp_path):
+    out = tmp_path / "submission.json"
+    started = time.monotonic()
+    with ProcessBackend(specs(model_dir, 2)) as pool:
+        writer = solve_tasks(tasks, None, output=out, time_budget_s=BUDGET_S, her_config=HER, progress=False, schedule=SCHEDULE, workers=pool)
+    assert time.monotonic() - started < BUDGET_S - SCHEDULE.safety_margin_s
+    submission = orjson.loads(out.read_bytes())
+    assert validate_submission(submission, tasks) == []
+    lines = progress_lines(out)
+    assert sorted(line["task_id"] for line in lines) == sorted(t.id for t in tasks)  # every task once
+    assert all(line["info"]["epochs"] >= 1 and line["info"]["samples"] >= 4 for line in lines)
+    assert all(writer.is_done(t.id) for t in tasks)
+    assert submission == orjson.loads(in_process_run.read_bytes())
+    reference = {line["task_id"]: line["info"] for line in progress_lines(in_process_run)}
+    for line in lines:
+        assert without_timing(line["info"]) == without_timing(reference[line["task_id"]]), line["task_id"]
+
+
+def test_a_dead_worker_costs_its_task_only(model_dir, tasks, tmp_path):
+    out = tmp_path / "submission.json"
+    killed = []
+    with ProcessBackend(specs(model_dir, 2), max_restarts=0) as pool:
+
+        def kill_worker_1_when_busy():
+            end = time.monotonic() + 300
+            while time.monotonic() < end:
+                worker = pool._workers[1]
+                if worker.state == "busy":
+                    killed.append(worker.process.pid)
+                    os.kill(worker.process.pid, 9)
+                    return
+                time.sleep(0.001)
+
+        killer = threading.Thread(target=kill_worker_1_when_busy, daemon=True)
+        killer.start()
+        writer = solve_tasks(tasks, None, output=out, time_budget_s=BUDGET_S, her_config=HER, progress=False, schedule=SCHEDULE, workers=pool)
+        killer.join()
+    assert killed, "worker 1 never got a task"
+    submission = orjson.loads(out.read_bytes())
+    assert validate_submission(submission, tasks) == []
+    done = [t.id for t in tasks if writer.is_done(t.id)]
+    assert len(done) == len(tasks) - 1  # the dead worker's task keeps its fallback; worker 0 did the rest
+
+
+def test_plan_workers_one_per_gpu(monkeypatch, model_dir):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,3")
+    monkeypatch.setattr("solver.workers.cpu_count", lambda: 16)
+    planned = plan_workers(model_dir, HER)
+    assert [s.gpu for s in planned] == ["2", "3"] and {s.sandbox_workers for s in planned} == {8}
+    assert {s.torch_threads for s in planned} == {None}
+    forced = plan_workers(model_dir, HER, workers=3, sandbox_workers=2)
+    assert [s.gpu for s in forced] == ["2", "3", "2"] and {s.sandbox_workers for s in forced} == {2}
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    cpu = plan_workers(model_dir, HER)
+    assert len(cpu) == 1 and cpu[0].gpu is None and cpu[0].torch_threads == 16
+    assert dataclasses.replace(cpu[0], torch_threads=1).torch_threads == 1
+
+
+def test_a_worker_that_cannot_load_is_retired(tasks, tmp_path):
+    """No worker can start: the run ends at once with the fallback submission, not at the budget."""
+    out = tmp_path / "submission.json"
+    started = time.monotonic()
+    with ProcessBackend(specs(tmp_path / "no-model", 1)) as pool:
+        writer = solve_tasks(tasks, None, output=out, time_budget_s=BUDGET_S, her_config=HER, progress=False, schedule=SCHEDULE, workers=pool)
+    assert time.monotonic() - started < 120
+    assert not writer.records and validate_submission(orjson.loads(out.read_bytes()), tasks) == []
