@@ -100,7 +100,7 @@ def test_run_keeps_skipped_tasks_in_the_submission_and_solves_the_good_ones(tmp_
         unloadable = {s.task_id: s.fallback_attempts() for s in report.skipped}
         writer = solve_tasks(tasks, parts, output=tmp_path / "s.json", time_budget_s=60, her_config=config, progress=False, unloadable=unloadable)
         submission = orjson.loads((tmp_path / "s.json").read_bytes())
-        assert list(submission) == ["missing_train", "color_10", good.id] or set(submission) == set(challenges)
+        assert set(submission) == set(challenges)  # nothing dropped
         assert submission["missing_train"] == [{"attempt_1": [[1, 1], [0, 0]], "attempt_2": [[1, 1], [0, 0]]}]
         assert writer.is_done(good.id) and not writer.is_done("color_10")
 

@@ -32,6 +32,8 @@ GOOD = "def task(img):\n    draw_line(img, (0, 0), (0, 2), 5)\n    return img\n"
 GRIDS = [np.zeros((3, 4), dtype=np.int8), np.arange(12, dtype=np.int8).reshape(4, 3) % 10]
 WANT = [[[5, 5, 5, 0], [0, 0, 0, 0], [0, 0, 0, 0]], [[5, 5, 5], [3, 4, 5], [6, 7, 8], [9, 0, 1]]]
 BY_NAME = {h.name: h for h in CATALOGUE}
+ROOT = os.geteuid() == 0
+RUNNABLE = [h for h in CATALOGUE if ROOT or not h.needs_root]  # see Hostile.needs_root
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int, str]]:
@@ -109,6 +111,10 @@ def test_the_catalogue_covers_every_attack_the_issue_lists():
 
 @pytest.mark.parametrize("hostile", CATALOGUE, ids=lambda h: h.name)
 def test_each_program_alone(hostile: Hostile, sandbox, canary, listener):
+    if hostile.needs_root and not ROOT:
+        pytest.skip("under a non-root worker the program keeps its uid (docs/SECURITY.md)")
+    if hostile.kind == "network" and not sandbox.network_blocked:
+        pytest.skip("the network is open here: no CAP_SYS_ADMIN for a network namespace")
     before = snapshot(canary)
     start = time.monotonic()
     (result,) = sandbox.run([hostile.source(str(canary), listener.getsockname()[1])], GRIDS)
@@ -120,13 +126,16 @@ def test_each_program_alone(hostile: Hostile, sandbox, canary, listener):
     assert strays(sandbox) == []
     if sandbox.network_blocked:
         assert nobody_connected(listener)
+    else:
+        nobody_connected(listener)  # drain: the network is open here (docs/SECURITY.md)
     check_good(sandbox.run([GOOD], GRIDS)[0])  # the next program sees a clean world
 
 
 def test_all_programs_mixed_into_good_ones(sandbox, canary, listener):
     port = listener.getsockname()[1]
     programs = []
-    for hostile in CATALOGUE:
+    runnable = [h for h in RUNNABLE if sandbox.network_blocked or h.kind != "network"]
+    for hostile in runnable:
         programs += [GOOD, hostile.source(str(canary), port)]
     programs.append(GOOD)
     before = snapshot(canary)
@@ -136,11 +145,11 @@ def test_all_programs_mixed_into_good_ones(sandbox, canary, listener):
     elapsed = time.monotonic() - start
     for result in results[::2]:
         check_good(result)
-    for hostile, result in zip(CATALOGUE, results[1::2]):
+    for hostile, result in zip(runnable, results[1::2]):
         assert {r.status for r in result.results} <= hostile.expect, (hostile.name, result.results)
     hangs = sum(any(r.status is Status.TIMEOUT for r in res.results) for res in results[1::2])
     # at worst every hang holds one of the two workers for TIMEOUT_S, plus the good work
-    assert elapsed < hangs * TIMEOUT_S / 2 + 2 * normal_s + 2 * GRACE_S + len(CATALOGUE) * 0.05
+    assert elapsed < hangs * TIMEOUT_S / 2 + 2 * normal_s + 2 * GRACE_S + len(runnable) * 0.05
     assert snapshot(canary) == before
     assert strays(sandbox) == []
     assert good_batch_seconds(sandbox) < 2 * normal_s + 0.5  # the next batch at normal speed

@@ -14,7 +14,9 @@ Isolation model
 - Three processes. The parent (maybe with torch/CUDA loaded) starts ``workers`` long-lived
   worker processes as fresh interpreters (``python -c``, i.e. the ``spawn`` start method,
   never a plain fork of the parent), with a scrubbed environment. Each worker imports numpy
-  and the DSL once (about 0.2 s), then runs programs one at a time.
+  and the DSL once (about 0.2 s), then runs programs one at a time. A root worker first moves
+  into an empty network namespace (``unshare(CLONE_NEWNET)``; where that is refused, e.g. a
+  container without CAP_SYS_ADMIN, the network stays open: ``Sandbox.network_blocked``).
 - For every program the worker ``os.fork()``s a program process: a copy-on-write snapshot of
   the warm worker, so whatever a program changes (monkeypatched numpy or DSL, builtins,
   globals, files in its directory) dies with it and the next program never sees it. This
@@ -40,11 +42,15 @@ KeyboardInterrupt, printing, writing files in the cwd, patching modules or built
 or signalling its own worker (under a root worker the program is nobody and cannot), and
 returning anything that is not a grid.
 
-What is not covered: a deliberate attacker. There is no seccomp filter, namespace or
-container: a program can read any world-readable file, use the network, and - under a non-root
-worker, where it keeps the worker's uid - ptrace or signal that uid's other processes. Disk is
-bounded only per file (16 MB) and by the timeout. Run the whole solver in a container if the
-programs may be hostile.
+What is not covered (docs/SECURITY.md has the whole list; tests/test_hostile.py attacks it with
+83 programs): there is no seccomp filter, mount namespace or container. A program can read any
+world-readable file and, as nobody, write in /tmp; under a non-root worker it keeps the worker's
+uid (its files, its processes) and the network. Program processes of one sandbox share one uid
+and could signal each other. Disk is bounded only per file (16 MB) and by the timeout. Run the
+whole solver in a container if the programs may be hostile.
+
+A parent killed with SIGKILL leaves its ``arc-sandbox-<pid>-*`` directory; the next ``Sandbox``
+removes those whose pid is dead.
 
 Imports: as nobody, a program can import only modules already loaded in the worker (numpy,
 the DSL, ``worker.PRELOADED``: math, itertools, collections, ...) or readable by nobody; a

@@ -4,7 +4,9 @@ Sources use two placeholders filled in by ``sources()``: ``CANARY`` (a directory
 the programs must not change or read; ``CANARY/secret.txt`` is mode 0600) and ``PORT`` (a TCP
 port the test listens on at 127.0.0.1). ``expect`` is the set of statuses a program may end
 with: most must fail; a few may return OK once the attack itself has failed. Used by
-tests/test_hostile.py and benchmarks/sandbox_hostile.py.
+tests/test_hostile.py and benchmarks/sandbox_hostile.py. ``needs_root`` marks the attacks that
+only a root worker stops (dropping to nobody, the network namespace): under a non-root worker
+the program keeps the worker's uid and they succeed (docs/SECURITY.md).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class Hostile:
     kind: str  # hang, recursion, memory, fork, exit, signal, files, network, process, patch, output, crash
     body: str  # the body of ``task(img)``, one statement per line
     expect: frozenset = FAIL
+    needs_root: bool = False  # stopped only when the worker is root (programs run as nobody)
 
     def source(self, canary: str, port: int) -> str:
         lines = self.body.replace("CANARY", canary).replace("PORT", str(port)).splitlines()
@@ -78,28 +81,28 @@ CATALOGUE: tuple[Hostile, ...] = (
     Hostile("signals_ignored", "signal", "import signal\nfor s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGXCPU):\n    signal.signal(s, signal.SIG_IGN)\nwhile True:\n    pass", HANG),
     Hostile("signals_blocked", "signal", "import signal\nsignal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())\nwhile True:\n    pass", HANG),
     Hostile("alarm_handler", "signal", "import signal\nsignal.signal(signal.SIGALRM, lambda *a: None)\nsignal.setitimer(signal.ITIMER_REAL, 0.01, 0.01)\nwhile True:\n    pass", HANG),
-    Hostile("kill_worker", "signal", "import os\nos.kill(os.getppid(), 9)\nreturn img", FAIL),
-    Hostile("killpg_worker", "signal", "import os\nos.killpg(os.getpgid(os.getppid()), 9)\nreturn img", FAIL),
-    Hostile("stop_worker", "signal", "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nreturn img", FAIL),
+    Hostile("kill_worker", "signal", "import os\nos.kill(os.getppid(), 9)\nreturn img", FAIL, needs_root=True),
+    Hostile("killpg_worker", "signal", "import os\nos.killpg(os.getpgid(os.getppid()), 9)\nreturn img", FAIL, needs_root=True),
+    Hostile("stop_worker", "signal", "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\nreturn img", FAIL, needs_root=True),
     # -- file system
-    Hostile("write_canary", "files", "open('CANARY/canary.txt', 'w').write('owned')", FAIL),
-    Hostile("create_in_canary", "files", "open('CANARY/new.txt', 'w').write('x')", FAIL),
-    Hostile("delete_canary", "files", "import os\nos.remove('CANARY/canary.txt')", FAIL),
-    Hostile("rmtree_canary", "files", "import shutil\nshutil.rmtree('CANARY')", FAIL),
-    Hostile("chmod_canary", "files", "import os\nos.chmod('CANARY/canary.txt', 0o777)", FAIL),
-    Hostile("rename_canary", "files", "import os\nos.rename('CANARY/canary.txt', 'stolen.txt')", FAIL),
-    Hostile("append_dsl_source", "files", "import solver.dsl.drawing as d\nopen(d.__file__, 'a').write('raise SystemExit')", FAIL),
-    Hostile("write_etc", "files", "open('/etc/hostile-was-here', 'w').write('x')", FAIL),
-    Hostile("read_secret", "files", "open('CANARY/secret.txt').read()\nreturn img", FAIL),
-    Hostile("read_shadow", "files", "open('/etc/shadow').read()\nreturn img", FAIL),
-    Hostile("list_root_home", "files", "import os\nos.listdir('/root')\nreturn img", FAIL),
+    Hostile("write_canary", "files", "open('CANARY/canary.txt', 'w').write('owned')", FAIL, needs_root=True),
+    Hostile("create_in_canary", "files", "open('CANARY/new.txt', 'w').write('x')", FAIL, needs_root=True),
+    Hostile("delete_canary", "files", "import os\nos.remove('CANARY/canary.txt')", FAIL, needs_root=True),
+    Hostile("rmtree_canary", "files", "import shutil\nshutil.rmtree('CANARY')", FAIL, needs_root=True),
+    Hostile("chmod_canary", "files", "import os\nos.chmod('CANARY/canary.txt', 0o777)", FAIL, needs_root=True),
+    Hostile("rename_canary", "files", "import os\nos.rename('CANARY/canary.txt', 'stolen.txt')", FAIL, needs_root=True),
+    Hostile("append_dsl_source", "files", "import solver.dsl.drawing as d\nopen(d.__file__, 'a').write('raise SystemExit')", FAIL, needs_root=True),
+    Hostile("write_etc", "files", "open('/etc/hostile-was-here', 'w').write('x')", FAIL, needs_root=True),
+    Hostile("read_secret", "files", "open('CANARY/secret.txt').read()\nreturn img", FAIL, needs_root=True),
+    Hostile("read_shadow", "files", "open('/etc/shadow').read()\nreturn img", FAIL, needs_root=True),
+    Hostile("list_root_home", "files", "import os\nos.listdir('/root')\nreturn img", FAIL, needs_root=True),
     Hostile("file_too_big", "files", "f = open('big', 'wb')\nwhile True:\n    f.write(b'x' * 2**20)", FAIL),
     Hostile("too_many_files", "files", "fs = [open(f'f{i}', 'w') for i in range(10000)]", FAIL),
     Hostile("fill_cwd_then_return", "files", "import os\nfor i in range(50):\n    open(f'junk{i}', 'w').write('x' * 1000)\nos.chmod('.', 0)\nreturn img", ANY),
     # -- network
-    Hostile("socket_connect_local", "network", "import socket\ns = socket.create_connection(('127.0.0.1', PORT), timeout=0.2)\ns.sendall(b'leak')\nreturn img", FAIL),
-    Hostile("socket_connect_internet", "network", "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=0.2)\nreturn img", FAIL),
-    Hostile("socket_listen", "network", "import socket\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\nreturn img", FAIL),
+    Hostile("socket_connect_local", "network", "import socket\ns = socket.create_connection(('127.0.0.1', PORT), timeout=0.2)\ns.sendall(b'leak')\nreturn img", FAIL, needs_root=True),
+    Hostile("socket_connect_internet", "network", "import socket\nsocket.create_connection(('1.1.1.1', 80), timeout=0.2)\nreturn img", FAIL, needs_root=True),
+    Hostile("socket_listen", "network", "import socket\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen()\nreturn img", FAIL, needs_root=True),
     # -- patching the DSL, numpy, builtins (must not reach the next program)
     Hostile("patch_dsl", "patch", "import solver.dsl.drawing as d\nd.draw_line = None\nd.draw_rectangle = lambda *a, **k: 1 / 0\nreturn img", ANY),
     Hostile("patch_builtins", "patch", "import builtins\nbuiltins.len = lambda x: 7\nbuiltins.__import__ = None\nreturn img", ANY),
