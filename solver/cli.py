@@ -155,6 +155,7 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from solver.arc import LoadReport, load_challenges
     from solver.runner import solve_tasks
+    from solver.submission import SubmissionWriter
 
     started = time.monotonic()
     load_report = LoadReport()
@@ -164,6 +165,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     model_dir = _model_dir(args)
     if args.time_budget is None:
         raise SystemExit("error: --time-budget is required for run (e.g. --time-budget 11h)")
+    SubmissionWriter(args.output, tasks, unloadable=unloadable)  # valid fallbacks before the model loads
     with _solvers(args, her_config, model_dir) as solvers:
         left = args.time_budget - (time.monotonic() - started)  # loading counts against the budget
         writer = solve_tasks(tasks, output=args.output, time_budget_s=left, her_config=her_config, progress=not args.quiet, schedule=_schedule(args, left), unloadable=unloadable, **solvers)

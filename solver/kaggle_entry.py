@@ -193,5 +193,12 @@ def run(config: KaggleConfig) -> Path:
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     command = solve_command(config, budget)
     print("$ " + " ".join(command), flush=True)  # noqa: T201
-    subprocess.run(command, check=True, env=env, cwd=config.working_dir)
+    try:
+        # the solver stops itself before the budget; the timeout is the backstop for a hang
+        subprocess.run(command, check=True, env=env, cwd=config.working_dir, timeout=budget + config.safety_margin_s / 2)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+        if not config.submission.exists():
+            raise
+        # the file is valid at every moment (fallbacks first, atomic rewrites): submit what is there
+        print(f"the solver did not finish cleanly ({error}); keeping {config.submission}", flush=True)  # noqa: T201
     return config.submission

@@ -84,6 +84,11 @@ def solve_turn(
     config = her_config or HerConfig()
     if assignment.round:
         config = config.model_copy(update={"seed": config.seed + assignment.round})
+    if parts.sandbox.closed:  # a batch that failed (e.g. a worker that would not start) closes it
+        from solver.sandbox import Sandbox
+
+        log.warning("the sandbox was closed by a failed batch; starting a new one")
+        parts.sandbox = Sandbox(parts.sandbox.config)
     return search_and_learn(
         task.without_solutions(),
         sampler=parts.sampler,

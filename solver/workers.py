@@ -196,14 +196,16 @@ class ProcessBackend:
             watched = {}
             for i, w in enumerate(self._workers):
                 if w.state in ("starting", "busy"):
-                    watched[w.conn] = i
-                    watched[w.process.sentinel] = i
+                    watched[w.conn] = (i, w)
+                    watched[w.process.sentinel] = (i, w)
             timeout = until - time.monotonic()
             if not watched or timeout <= 0:
                 break
             for ready in wait(list(watched), timeout=timeout):
-                worker_id = watched[ready]
-                if self._workers[worker_id].state in ("starting", "busy"):
+                worker_id, worker = watched[ready]
+                # pipe and sentinel of one dead worker are both ready: the first restarts it,
+                # and the second must not be taken for a death of the replacement
+                if self._workers[worker_id] is worker and worker.state in ("starting", "busy"):
                     self._receive(worker_id)
         events, self._events = self._events, []
         return events

@@ -131,6 +131,6 @@ def test_the_runner_records_the_fault_and_goes_on_with_the_next_task(tmp_path):
     finally:
         parts.close()
     first, second = (writer.records[t.id].info for t in tasks)
-    assert first["stop_reason"] == "out of memory" and len(first["faults"]) == 6  # 5 retries, then it gives up
+    assert first["stop_reason"] == "out of memory" and len(first["faults"]) == 5  # 4 retries, then it gives up
     assert writer.submission[tasks[0].id] == [{"attempt_1": c.input, "attempt_2": c.input} for c in tasks[0].test]
     assert second["faults"] == [] and second["epochs"] == 1

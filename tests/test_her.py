@@ -125,3 +125,13 @@ def test_deadline_stops_before_the_next_epoch(sandbox):
     sampler = ScriptedSampler([[NEAR]] * 5)
     result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), config=CONFIG, deadline=0.0)
     assert result.stop_reason == "deadline" and result.epochs == [] and sampler.calls == []
+
+
+def test_a_program_that_does_not_survive_reassembly_is_kept_as_written(sandbox):
+    other_name = "def task(grid):\n    draw_pixel(grid, point=(1, 1), color=3)\n    draw_pixel(grid, point=(1, 1), color=2)\n    return grid\n"
+    sampler = ScriptedSampler([[other_name]])
+    learner = RecordingLearner()
+    config = CONFIG.model_copy(update={"max_epochs": 1})
+    search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    (trained,) = learner.trained
+    assert trained[0][1].removesuffix("```") == other_name  # rebuilt as `def task(img)` it would break

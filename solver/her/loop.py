@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +103,10 @@ def _prune(program: str, grids: list[np.ndarray], fingerprint: str, sandbox: Any
         results = sandbox.run([assemble(c) for c in candidates], grids)
         return [r.fingerprint == fingerprint for r in results]
 
+    # body_lines/assemble rebuild a `def task(img)` program; one written otherwise (another
+    # argument name, top-level helpers) does not survive that, and is kept as it was
+    if not reproduces([lines])[0]:
+        return program
     return assemble(prune_lines(lines, reproduces))
 
 
@@ -155,7 +160,7 @@ def search_and_learn(
     def sample(epoch: int) -> list[Any] | None:
         """Every group's completions; on OOM retry smaller; None when even the smallest fails."""
         nonlocal sampling, max_new_tokens
-        for _ in range(MAX_OOM_RETRIES + 1):
+        for attempt in range(MAX_OOM_RETRIES + 1):
             params = [
                 SamplingParams(
                     n=s.n,
@@ -175,7 +180,7 @@ def search_and_learn(
                     raise
                 free_accelerator_memory()
                 smaller = smaller_sampling(sampling, max_new_tokens)
-                if smaller is None:
+                if smaller is None or attempt == MAX_OOM_RETRIES:
                     break
                 sampling, max_new_tokens = smaller
                 note = f"epoch {epoch}: out of memory while sampling; retrying with n={[s.n for s in sampling]}, max_new_tokens={max_new_tokens}"
@@ -203,10 +208,10 @@ def search_and_learn(
 
         # 2. run every distinct program; 3. one pruned program per distinct output
         tick = time.monotonic()
-        distinct = sorted(set(programs), key=len)
+        distinct = sorted(set(programs), key=lambda p: (len(p), p))  # set order varies by process
         runs = sandbox.run(distinct, grids) if distinct else []
         metrics.programs_run = len(distinct)
-        count = {p: programs.count(p) for p in distinct}
+        count = Counter(programs)
         by_output: dict[str, tuple[str, Any, int]] = {}
         for program, run in zip(distinct, runs):
             if not run.all_ok:

@@ -184,6 +184,7 @@ class Learner:
 
     def _step(self, batch: list[EncodedExample]) -> float:
         """One optimizer step on a right-padded batch; returns its per-token loss."""
+        self._optimizer.zero_grad(set_to_none=True)  # a step cut short (OOM) may have left gradients
         input_ids, attention_mask, labels = self._collate(batch)
         log_probs, mask = target_log_probs(self.model, input_ids, attention_mask, labels)
         loss = -log_probs[mask].mean()

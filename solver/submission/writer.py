@@ -52,11 +52,19 @@ class TaskRecord:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON so that ``path`` holds either the old or the new content, never a mix."""
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    try:
+        _write_synced(tmp, data)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, path)
+
+
+def _write_synced(tmp: Path, data: Any) -> None:
     with open(tmp, "wb") as handle:
         _write_in_halves(handle, orjson.dumps(data))
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 class SubmissionWriter:
