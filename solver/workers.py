@@ -151,7 +151,7 @@ class ProcessBackend:
 
     Args:
         specs: one per worker (``plan_workers``).
-        max_restarts: restarts per worker after it died or was stopped.
+        max_restarts: restarts per worker after it died (an overdue stop does not count).
     """
 
     def __init__(self, specs: list[WorkerSpec], *, max_restarts: int = 2) -> None:
@@ -211,8 +211,12 @@ class ProcessBackend:
         return events
 
     def stop(self, worker_id: int) -> bool:
+        """Kill an overdue worker and start a fresh one. Not counted as a restart: an overdue
+        task is the schedule's doing, not a broken worker, and must not retire a GPU."""
         self._kill(worker_id)
-        return self._restart(worker_id)
+        restarts = self._workers[worker_id].restarts
+        self._workers[worker_id] = self._spawn(worker_id, restarts)
+        return True
 
     def close(self) -> None:
         """Ask every worker to stop, then kill those that do not within ``STOP_WAIT_S``."""
