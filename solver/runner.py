@@ -148,8 +148,8 @@ def solve_tasks(
     if (parts is None) == (workers is None):
         raise ValueError("solve_tasks needs exactly one of parts (this process solves) and workers (worker processes)")
     schedule = schedule or ScheduleConfig.for_budget(time_budget_s)
-    if schedule.budget_s != time_budget_s:
-        schedule = schedule.model_copy(update={"budget_s": time_budget_s})
+    if schedule.budget_s != time_budget_s:  # rebuilt, not copied, so margin + grace < budget is checked
+        schedule = ScheduleConfig(**{**schedule.model_dump(), "budget_s": time_budget_s})
     clock = clock or MonotonicClock()
     writer = SubmissionWriter(output, tasks, unloadable=unloadable)
     todo = [task for task in tasks if not writer.is_done(task.id)]

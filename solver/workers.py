@@ -30,6 +30,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from solver.sandbox.config import usable_cores
 from solver.schedule import Assignment, Finished
 
 log = logging.getLogger(__name__)
@@ -47,11 +48,6 @@ def visible_gpus() -> list[str]:
     except ImportError:
         return []
     return [str(i) for i in range(torch.cuda.device_count())]
-
-
-def cpu_count() -> int:
-    """CPU cores this process may run on (the affinity mask)."""
-    return len(os.sched_getaffinity(0))
 
 
 @dataclass(frozen=True)
@@ -90,7 +86,7 @@ def plan_workers(
     count = workers if workers is not None else max(1, len(gpus))
     if count < 1:
         raise ValueError(f"workers must be >= 1, got {count}")
-    share = max(1, cpu_count() // count)
+    share = max(1, usable_cores() // count)
     return [
         WorkerSpec(
             model_dir=str(model_dir),

@@ -114,7 +114,7 @@ def test_a_dead_worker_costs_its_task_only(model_dir, tasks, tmp_path):
 
 def test_plan_workers_one_per_gpu(monkeypatch, model_dir):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,3")
-    monkeypatch.setattr("solver.workers.cpu_count", lambda: 16)
+    monkeypatch.setattr("solver.workers.usable_cores", lambda: 16)
     planned = plan_workers(model_dir, HER)
     assert [s.gpu for s in planned] == ["2", "3"] and {s.sandbox_workers for s in planned} == {8}
     assert {s.torch_threads for s in planned} == {None}

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
-def _cpu_count() -> int:
+def usable_cores() -> int:
     """CPU cores this process may run on (the affinity mask, not the machine's total)."""
     return len(os.sched_getaffinity(0))
 
@@ -33,7 +33,7 @@ class SandboxConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    workers: int = Field(default_factory=_cpu_count)
+    workers: int = Field(default_factory=usable_cores)
     timeout_s: float = 1.0
     cpu_time_s: int = 2
     memory_mb: int = 512
