@@ -27,18 +27,13 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from solver.arc.task import MAX_SIDE
+from solver.dsl import drawing
 from solver.programs import assemble, prune_lines, run_trusted_program
 from solver.tasks import raster
 from solver.tasks.generated import GeneratedTask
 
-PRIMITIVES = (
-    "draw_pixel",
-    "draw_line",
-    "draw_rectangle",
-    "draw_horizontal_line",
-    "draw_vertical_line",
-    "flood_fill",
-)
+# every DSL primitive a generated program may call: all of them but create_img
+PRIMITIVES = tuple(name for name in drawing.__all__ if name != "create_img")
 N_COLORS = 10
 MAX_DRAWS = 100
 MAX_ATTEMPTS = 1000  # about 4% of default samples are degenerate; this only stops bad configs
