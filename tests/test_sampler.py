@@ -209,3 +209,24 @@ def test_trained_adapter_changes_samples_and_base_stays_the_base(lively_model, t
     assert sampler.generate(prompts[:1], GREEDY, adapter=from_disk)[0][0] == with_adapter
     with pytest.raises(ValueError, match="is not in the model and has no path"):
         sampler.generate(prompts[:1], GREEDY, adapter=AdapterRef(name="missing", lora_id=3))
+
+
+@pytest.mark.parametrize("with_adapter", [False, True])
+def test_shared_prefix_gives_the_same_samples_as_prefilling_every_row(lively_model, tokenizer, prompts, monkeypatch, with_adapter):
+    from solver.learner import Learner, LearnerConfig
+
+    model, adapter = lively_model, None
+    if with_adapter:  # a trained adapter must be active in the shared prefill too
+        learner = Learner(lively_model, tokenizer, LearnerConfig(learning_rate=1e-2))
+        learner.train([(prompts[0], FENCE_PROGRAM)] * 4, seed=0)
+        model, adapter = learner.model, learner.adapter_ref
+    sampler = TransformersSampler(model, tokenizer)
+    params = SamplingParams(n=6, temperature=1.0, max_new_tokens=20, seed=5)
+    calls = []
+    shared = sampler._shared_prefix
+    monkeypatch.setattr(sampler, "_shared_prefix", lambda ids: calls.append(len(ids)) or shared(ids))
+    with_prefix = sampler.generate(prompts[:1], params, adapter=adapter)[0]
+    assert calls == [6]  # one batch of six rows with one prompt: the prefix was shared
+    monkeypatch.setattr(sampler, "_shared_prefix", lambda ids: None)
+    assert sampler.generate(prompts[:1], params, adapter=adapter)[0] == with_prefix
+    assert len({c.text for c in with_prefix}) > 1  # really sampled, not six copies of one text
