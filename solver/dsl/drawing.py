@@ -50,17 +50,29 @@ def draw_line(img: np.ndarray, point1: Point, point2: Point, color: int) -> np.n
     vertical and 45-degree lines are exact and other angles are the usual pixel staircase.
     The line is computed in full and then clipped, so clipping never bends it.
     """
+    rows, cols = img.shape
+    for row, col in line_cells(point1, point2):
+        if 0 <= row < rows and 0 <= col < cols:
+            img[row, col] = color
+    return img
+
+
+def line_cells(point1: Point, point2: Point) -> list[Point]:
+    """The cells ``draw_line`` paints from ``point1`` to ``point2``, in order, before clipping.
+
+    Not a primitive (not in ``__all__``, so programs don't see it): the task generator's fast
+    raster shares it so both draw exactly the same lines.
+    """
     r0, c0 = int(point1[0]), int(point1[1])
     r1, c1 = int(point2[0]), int(point2[1])
     d_row, d_col = abs(r1 - r0), abs(c1 - c0)
     step_row = 1 if r1 >= r0 else -1
     step_col = 1 if c1 >= c0 else -1
-    rows, cols = img.shape
     error = d_col - d_row
     row, col = r0, c0
+    cells = []
     for _ in range(max(d_row, d_col) + 1):
-        if 0 <= row < rows and 0 <= col < cols:
-            img[row, col] = color
+        cells.append((row, col))
         doubled = 2 * error
         if doubled > -d_row:
             error -= d_row
@@ -68,7 +80,7 @@ def draw_line(img: np.ndarray, point1: Point, point2: Point, color: int) -> np.n
         if doubled < d_col:
             error += d_col
             row += step_row
-    return img
+    return cells
 
 
 def draw_rectangle(img: np.ndarray, point1: Point, point2: Point, color: int) -> np.ndarray:

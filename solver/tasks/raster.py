@@ -4,8 +4,8 @@ The generator runs every sampled program about n + 2 times per example while pru
 lines). On grids of at most 10x10, numpy's per-item overhead (a few hundred ns per cell read
 or write) dominates, so here a grid is a row-major ``bytearray`` of ``rows * cols`` cells and
 each call is compiled once, for one grid shape, into a closure that paints such a grid in
-place. Each twin mirrors its ``solver.dsl.drawing`` function cell for cell (clipping,
-Bresenham, flood fill). The generator re-runs every final program through the real DSL and
+place. Each twin mirrors its ``solver.dsl.drawing`` function cell for cell (clipping, flood
+fill; lines use the DSL's own ``line_cells``). The generator re-runs every final program through the real DSL and
 asserts equality, so a drift here is caught, never shipped.
 """
 
@@ -14,31 +14,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
+from solver.dsl.drawing import line_cells
+
 Point = tuple[int, int]
 Shape = tuple[int, int]
 Paint = Callable[[bytearray], None]
-
-
-def line_cells(point1: Point, point2: Point) -> list[Point]:
-    """The cells of ``drawing.draw_line`` from ``point1`` to ``point2``, before clipping."""
-    r0, c0 = point1
-    r1, c1 = point2
-    d_row, d_col = abs(r1 - r0), abs(c1 - c0)
-    step_row = 1 if r1 >= r0 else -1
-    step_col = 1 if c1 >= c0 else -1
-    error = d_col - d_row
-    row, col = r0, c0
-    cells = []
-    for _ in range(max(d_row, d_col) + 1):
-        cells.append((row, col))
-        doubled = 2 * error
-        if doubled > -d_row:
-            error -= d_row
-            col += step_col
-        if doubled < d_col:
-            error += d_col
-            row += step_row
-    return cells
 
 
 def compile_pixel(shape: Shape, point: Point, color: int) -> Paint:
