@@ -28,6 +28,7 @@ def main() -> int:
     parser.add_argument("--modes", default="her,search", help="her, search or both")
     parser.add_argument("--budget-s", type=float, default=0, help="stop starting new runs after this many seconds (0: no limit)")
     parser.add_argument("--out", type=Path, default=Path("runs/her_toy_suite"))
+    parser.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend")
     args = parser.parse_args()
 
     import torch
@@ -38,7 +39,7 @@ def main() -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
-    parts = load_parts(args.model)
+    parts = load_parts(args.model, sampler=args.sampler)
     rows = []
     started = time.monotonic()
     with open(args.out / "runs.jsonl", "a") as log:

@@ -52,7 +52,10 @@ def _add_search_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sampling", type=_sampling, default=None, help="samples per epoch as N@TEMPERATURE,... (default 8@0.1,128@0.9)")
     group.add_argument("--max-new-tokens", type=int, default=None, help="tokens per sampled program at most (default 1024)")
     group.add_argument("--no-learn", action="store_true", help="pure search: sample every epoch, never train (the ablation)")
+    group.add_argument("--prompt-format", choices=("drawing", "barc"), default=None, help="the model's prompt and program format: drawing (ours, default) or barc (BARC's induction models; programs run with solver.dsl.barc)")
+    group.add_argument("--augment", action="store_true", help="sample each batch on a fresh rotation/flip/colour permutation of the task")
     group.add_argument("--seed", type=int, default=0)
+    group.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend (default: vLLM when it imports and a GPU is visible, else transformers)")
     group.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
     group.add_argument("--sandbox-workers", type=int, default=None, help="program-runner processes per solver worker (default: CPU cores / workers)")
     group.add_argument("--workers", type=int, default=None, help="solver worker processes, each loading the model (default: one per GPU; with one GPU or none, this process)")
@@ -69,6 +72,8 @@ def _her_config(args: argparse.Namespace) -> Any:
         "max_new_tokens": args.max_new_tokens,
         "seed": args.seed,
         "learn": not args.no_learn,
+        "prompt_format": args.prompt_format,
+        "augment": args.augment or None,
     }
     return HerConfig(**{k: v for k, v in overrides.items() if v is not None})
 
@@ -90,9 +95,9 @@ def _solvers(args: argparse.Namespace, her_config: Any, model_dir: Path) -> Iter
     from solver.runner import load_parts
     from solver.workers import ProcessBackend, plan_workers
 
-    specs = plan_workers(model_dir, her_config, workers=args.workers, device=args.device, sandbox_workers=args.sandbox_workers)
+    specs = plan_workers(model_dir, her_config, workers=args.workers, device=args.device, sandbox_workers=args.sandbox_workers, sampler=args.sampler)
     if args.workers is None and len(specs) == 1:
-        parts = load_parts(model_dir, device=args.device, learn=her_config.learn, sandbox_workers=args.sandbox_workers)
+        parts = load_parts(model_dir, device=args.device, learn=her_config.learn, sandbox_workers=args.sandbox_workers, prompt_format=her_config.prompt_format, sampler=args.sampler)
         try:
             yield {"parts": parts, "workers": None}
         finally:

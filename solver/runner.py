@@ -44,18 +44,40 @@ class SolverParts:
         self.sandbox.close()
 
 
-def load_parts(model_dir: str | Path, *, device: str | None = None, learn: bool = True, sandbox_workers: int | None = None) -> SolverParts:
-    """Load the model folder once and build the sampler, the learner and the sandbox around it."""
+def load_parts(
+    model_dir: str | Path,
+    *,
+    device: str | None = None,
+    learn: bool = True,
+    sandbox_workers: int | None = None,
+    prompt_format: str = "drawing",
+    sampler: str = "auto",
+) -> SolverParts:
+    """Load the model folder once and build the sampler, the learner and the sandbox around it.
+
+    ``prompt_format`` (``HerConfig.prompt_format``) picks the DSL and entry point the sandbox
+    runs programs with: the model writes programs of its format. ``sampler`` picks the backend:
+    ``vllm`` (the production one; needs vLLM and a GPU), ``transformers``, or ``auto`` = vLLM
+    when it imports and a GPU is visible, else transformers.
+    """
     from solver.learner import Learner, LearnerConfig
     from solver.models import load_model
-    from solver.sampler import TransformersSampler
+    from solver.prompting import prompt_format as find_prompt_format
+    from solver.sampler import TransformersSampler, VllmSampler, vllm_available
     from solver.sandbox import Sandbox, SandboxConfig
 
+    fmt = find_prompt_format(prompt_format)
     model, tokenizer = load_model(model_dir, device=device)
     learner = Learner(model, tokenizer, LearnerConfig()) if learn else None
-    sampler = TransformersSampler(learner.model if learner else model, tokenizer)
-    sandbox_config = SandboxConfig() if sandbox_workers is None else SandboxConfig(workers=sandbox_workers)
-    return SolverParts(tokenizer=tokenizer, sampler=sampler, learner=learner, sandbox=Sandbox(sandbox_config))
+    if sampler not in ("auto", "transformers", "vllm"):
+        raise ValueError(f"sampler must be auto, transformers or vllm, got {sampler!r}")
+    if sampler == "vllm" or (sampler == "auto" and vllm_available()):
+        backend = VllmSampler(model_dir, tokenizer, max_lora_rank=max(32, learner.config.lora_rank if learner else 0))
+    else:
+        backend = TransformersSampler(learner.model if learner else model, tokenizer)
+    workers = {} if sandbox_workers is None else {"workers": sandbox_workers}
+    sandbox_config = SandboxConfig(dsl=fmt.dsl, function_name=fmt.function_name, **workers)
+    return SolverParts(tokenizer=tokenizer, sampler=backend, learner=learner, sandbox=Sandbox(sandbox_config))
 
 
 def task_summary(result: TaskSearchResult) -> dict[str, Any]:

@@ -58,11 +58,14 @@ class WorkerSpec:
         gpu: the CUDA_VISIBLE_DEVICES value for this worker; None leaves the variable alone (CPU).
         sandbox_workers: program-runner processes of this worker's sandbox.
         torch_threads: torch intra-op threads; None leaves torch's default.
+        sampler: the sampling backend, ``auto`` (vLLM when it imports and a GPU is there),
+            ``transformers`` or ``vllm``.
     """
 
     model_dir: str
     her_config: Any  # HerConfig (pydantic, picklable)
     device: str | None = None
+    sampler: str = "auto"
     gpu: str | None = None
     sandbox_workers: int = 1
     torch_threads: int | None = None
@@ -75,6 +78,7 @@ def plan_workers(
     workers: int | None = None,
     device: str | None = None,
     sandbox_workers: int | None = None,
+    sampler: str = "auto",
 ) -> list[WorkerSpec]:
     """One spec per worker: one per visible GPU, or ``workers`` of them (GPUs shared round-robin).
 
@@ -95,6 +99,7 @@ def plan_workers(
             gpu=gpus[i % len(gpus)] if gpus else None,
             sandbox_workers=sandbox_workers or share,
             torch_threads=None if gpus else share,
+            sampler=sampler,
         )
         for i in range(count)
     ]
@@ -113,7 +118,10 @@ def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection) -> None:
             torch.set_num_threads(spec.torch_threads)
         from solver.runner import load_parts, solve_turn
 
-        parts = load_parts(spec.model_dir, device=spec.device, learn=spec.her_config.learn, sandbox_workers=spec.sandbox_workers)
+        parts = load_parts(
+            spec.model_dir, device=spec.device, learn=spec.her_config.learn, sandbox_workers=spec.sandbox_workers,
+            prompt_format=spec.her_config.prompt_format, sampler=spec.sampler,
+        )
     except BaseException:
         conn.send(("failed", traceback.format_exc()))
         return

@@ -6,6 +6,7 @@ loop with real tiny models is covered by tests/test_dry_run.py.
 
 from dataclasses import dataclass
 
+from solver.sampler import Sampler
 import numpy as np
 import pytest
 
@@ -27,7 +28,7 @@ class FakeTokenizer:
         return "\n".join(m["content"] for m in messages)
 
 
-class ScriptedSampler:
+class ScriptedSampler(Sampler):
     """Returns the scripted programs of each epoch, in order, as completions."""
 
     def __init__(self, epochs):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from solver.sampler import Sampler
 from solver.sampler import Completion
 from train.checkpoint import list_checkpoints
 from train.config import ConfigError, TrainConfig
@@ -162,7 +163,7 @@ def test_validation_is_logged_and_goes_into_the_card(tmp_path, tokenizer_dir, to
     assert any((tmp_path / "tensorboard").iterdir())
 
 
-class _OracleSampler:
+class _OracleSampler(Sampler):
     """Answers every generated task with its own program and every toy task with nonsense."""
 
     programs: dict[str, str] = {}

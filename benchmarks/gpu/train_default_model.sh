@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Train the default drawing model on one GPU inside a fixed wall-clock budget, evaluate pass@8,
-# export it in bf16 (<= 16 MB) with its model card, then run HER on a few toy tasks with it.
+# export it in bf16 (<= 16 MB) with its model card, then optionally run HER on a few toy tasks.
 # Run on the GPU machine from the repository root; wheels for what the image lacks are in .whl/.
 #   bash benchmarks/gpu/train_default_model.sh OUT_DIR TRAIN_SECONDS [INIT_MODEL_DIR] [HER_SECONDS]
 # With INIT_MODEL_DIR the run continues training that model (all weights) instead of starting
 # from scratch: the device's 10-minute calls make the training a chain of such runs.
+#
+# A 20-step probe first measures the fast configuration (padding-free rows + flex attention,
+# one 256-sample forward per step); if it fails or is slower than the padded sdpa configuration
+# measured on 2026-11-22 (0.49 s/step), the run falls back to that. The probe's seconds per step
+# sets --max-steps so that the run ends inside TRAIN_SECONDS.
 set -euo pipefail
 OUT_DIR=${1:?output folder}
 TRAIN_SECONDS=${2:-420}
@@ -17,6 +22,7 @@ if [ -d .whl ]; then
 fi
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT_DIR/gpu.txt"
+started=$(date +%s)
 
 MIX='[{"weight": 3, "task": {"max_side": 10, "max_examples": 4}}, {"weight": 1, "task": {"max_side": 20, "max_examples": 2}}]'
 if [ -n "$INIT" ]; then
@@ -24,12 +30,29 @@ if [ -n "$INIT" ]; then
 else
   SOURCE=(--from-scratch small --learning-rate 1e-3)
 fi
-COMMON=("${SOURCE[@]}" --batch-size 256 --per-device-batch-size 64 --max-seq-len 3072 --precision bf16-mixed
-        --lr-schedule cosine --warmup-ratio 0.03 --logging-steps 50 --data-mix "$MIX" --eval-steps 0 --save-steps 0)
-# 0.49 s/step measured on an H100 for this mix (2026-11-22), plus about 20 s of start-up
-steps=$(python3 -c "print(max(50, int(($TRAIN_SECONDS - 20) / 0.49)))")
+COMMON=("${SOURCE[@]}" --batch-size 256 --max-seq-len 3072 --precision bf16-mixed
+        --lr-schedule cosine --warmup-ratio 0.03 --logging-steps 10 --data-mix "$MIX" --eval-steps 0 --save-steps 0)
+FAST=(--per-device-batch-size 256 --padding-free --attn-implementation flex_attention)
+PADDED=(--per-device-batch-size 64 --attn-implementation sdpa)
+
+# probe: seconds per step of the fast configuration, from its last logged window
+probe_s=0.49
+if python3 -m train --output-dir /tmp/probe --max-steps 30 "${COMMON[@]}" "${FAST[@]}" \
+     --sample-eval-steps 0 > "$OUT_DIR/probe.log" 2>&1; then
+  probe_s=$(python3 -c "
+import csv; rates=[float(r['value']) for r in csv.DictReader(open('/tmp/probe/metrics.csv')) if r['name'] == 'train/samples_per_s']
+print(round(256 / rates[-1], 4))")
+fi
+if python3 -c "import sys; sys.exit(0 if $probe_s < 0.49 else 1)"; then
+  CHOSEN=("${FAST[@]}"); step_s=$probe_s; echo "probe: padding-free + flex, $probe_s s/step"
+else
+  CHOSEN=("${PADDED[@]}"); step_s=0.49; echo "probe: falling back to padded sdpa (fast config: $probe_s s/step)"
+  tail -5 "$OUT_DIR/probe.log"
+fi
+# what is left of TRAIN_SECONDS, less 25 s of start-up
+steps=$(python3 -c "print(max(50, int(($TRAIN_SECONDS - ($(date +%s) - $started) - 25) / $step_s)))")
 echo "training $steps steps"
-python3 -m train --output-dir /tmp/drawing-small --max-steps "$steps" "${COMMON[@]}" \
+python3 -m train --output-dir /tmp/drawing-small --max-steps "$steps" "${COMMON[@]}" "${CHOSEN[@]}" \
   --sample-eval-steps 1000000 --sample-eval-tasks 100 --sample-eval-n 8 --sample-eval-temperature 0.5 \
   --sample-eval-max-new-tokens 1024 > "$OUT_DIR/train.log" 2>&1 || { tail -40 "$OUT_DIR/train.log"; exit 1; }
 tr '\r' '\n' < "$OUT_DIR/train.log" | grep -v "it/s" | grep -iv "loading weights\|writing model" | tail -25

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -29,6 +31,12 @@ class HerConfig(BaseModel):
     prune: bool = True  # drop program lines that change no output before relabeling
     only_novel: bool = True  # train only on outputs not trained on in an earlier epoch
     seed: int = 0
+    # the prompt and program convention of the model: "drawing" (ours) or "barc" (BARC's
+    # induction models); it also picks the sandbox's DSL (solver.prompting.PromptFormat)
+    prompt_format: Literal["drawing", "barc"] = "drawing"
+    # show each sampling batch a fresh rotation/flip/colour permutation of the task
+    # (solver.augmentation); outputs are mapped back before they are scored
+    augment: bool = False
 
     @field_validator("sampling")
     @classmethod

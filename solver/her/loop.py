@@ -11,6 +11,14 @@ Each epoch:
 
 Every working program's test outputs become a ``Candidate`` for the attempts. The loop owns no
 model: it drives a ``Sampler``, an optional ``Learner`` and a ``Sandbox`` handed to it.
+
+The prompt format (``HerConfig.prompt_format``, ``solver.prompting.PromptFormat``) decides how
+prompts and training targets look and which DSL the sandbox must run; only ``def task(img)``
+programs are pruned. With ``HerConfig.augment`` each epoch's batch is sampled on a fresh
+augmentation of the task (``solver.augmentation``): its programs run on the augmented inputs and
+their outputs are mapped back to the task's frame before anything is scored. A relabeled task is
+rendered in the frame its program was sampled in (the program answers it there) and never gets
+a second augmentation.
 """
 
 from __future__ import annotations
@@ -25,11 +33,12 @@ from typing import Any
 import numpy as np
 
 from solver.arc import ArcTask, as_array
+from solver.augmentation import Augmentation, random_augmentation
 from solver.faults import MAX_OOM_RETRIES, free_accelerator_memory, is_out_of_memory, shorter_examples, smaller_sampling
 from solver.her.config import HerConfig
 from solver.metrics import correct_pairs, mean_pixel_accuracy
 from solver.programs import assemble, body_lines, prune_lines
-from solver.prompting import completion_for, drawing_messages, extract_program, render_prompt
+from solver.prompting import PromptFormat, extract_program, prompt_format, render_prompt
 from solver.submission import Candidate
 
 log = logging.getLogger(__name__)
@@ -45,6 +54,7 @@ class Found:
     train_correct: int
     pixel_accuracy: float
     votes: int  # how many samples of its epoch produced the same outputs
+    augmentation: Augmentation = Augmentation()  # the frame it was sampled and run in (outputs above are mapped back)
 
 
 @dataclass
@@ -63,6 +73,12 @@ class EpochMetrics:
     sampling_s: float = 0.0
     execution_s: float = 0.0
     training_s: float = 0.0
+    seconds: float = 0.0  # the whole epoch, wall clock
+
+    @property
+    def overhead_s(self) -> float:
+        """The epoch's time outside sampling, execution and training (prompting, adapter hand-over, bookkeeping)."""
+        return max(0.0, self.seconds - self.sampling_s - self.execution_s - self.training_s)
 
     @property
     def unique_ratio(self) -> float:
@@ -73,7 +89,7 @@ class EpochMetrics:
         return self.novel_outputs / self.samples if self.samples else 0.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.__dict__, "unique_ratio": self.unique_ratio, "novel_ratio": self.novel_ratio}
+        return {**self.__dict__, "overhead_s": self.overhead_s, "unique_ratio": self.unique_ratio, "novel_ratio": self.novel_ratio}
 
 
 @dataclass
@@ -135,6 +151,10 @@ def search_and_learn(
     from solver.sampler import SamplingParams  # deferred: torch
 
     config = config or HerConfig()
+    fmt = prompt_format(config.prompt_format)
+    sandbox_dsl = getattr(getattr(sandbox, "config", None), "dsl", fmt.dsl)
+    if sandbox_dsl != fmt.dsl:
+        raise ValueError(f"prompt format {fmt.name!r} needs a sandbox with dsl={fmt.dsl!r}, got {sandbox_dsl!r}")
     learning = config.learn and learner is not None
     if learning:
         learner.reset(seed=config.seed)
@@ -142,14 +162,21 @@ def search_and_learn(
     result = TaskSearchResult(task.id)
     train_inputs = [as_array(e.input) for e in task.train]
     train_targets = [as_array(e.output) for e in task.train]
-    grids = train_inputs + [as_array(c.input) for c in task.test]
+    test_inputs = [as_array(c.input) for c in task.test]
+    grids = train_inputs + test_inputs
     n_train = len(train_inputs)
-    shown = _pairs_that_fit(tokenizer, train_inputs, train_targets, config.max_new_tokens, result.faults)
+    shown = _pairs_that_fit(tokenizer, fmt, train_inputs, train_targets, test_inputs, config.max_new_tokens, result.faults)
     if not shown:
         result.stop_reason = "prompt too long"
         result.seconds = time.monotonic() - started
         return result
-    prompt = render_prompt(tokenizer, drawing_messages([(train_inputs[i], train_targets[i]) for i in shown]))
+
+    def render(augmentation: Augmentation, outputs: Any) -> str:
+        """The prompt of the task with train ``outputs`` (task frame), seen through ``augmentation``."""
+        pairs = [(augmentation.apply(train_inputs[i]), augmentation.apply(outputs[i])) for i in shown]
+        return render_prompt(tokenizer, fmt.messages(pairs, [augmentation.apply(g) for g in test_inputs]))
+
+    plain_prompt = render(Augmentation(), train_targets)
     trained: set[bytes] = set()
     sampling, max_new_tokens = tuple(config.sampling), config.max_new_tokens  # shrink on OOM
     last_epoch_s = 0.0
@@ -157,7 +184,7 @@ def search_and_learn(
     def out_of_time(ahead_s: float = 0.0) -> bool:
         return deadline is not None and time.monotonic() + ahead_s >= deadline
 
-    def sample(epoch: int) -> list[Any] | None:
+    def sample(epoch: int, prompt: str, adapter: Any) -> list[Any] | None:
         """Every group's completions; on OOM retry smaller; None when even the smallest fails."""
         nonlocal sampling, max_new_tokens
         for attempt in range(MAX_OOM_RETRIES + 1):
@@ -171,7 +198,6 @@ def search_and_learn(
                 )
                 for i, s in enumerate(sampling)
             ]
-            adapter = learner.adapter_ref if learning else None
             try:
                 groups = sampler.generate([prompt] * len(params), params, adapter=adapter)
                 return [c for group in groups for c in group]
@@ -195,9 +221,12 @@ def search_and_learn(
             break
         epoch_started = time.monotonic()
         metrics = EpochMetrics(epoch)
-        # 1. sample
+        # 1. sample, on a fresh view of the task when augmenting
+        augmentation = random_augmentation(np.random.default_rng([config.seed, epoch])) if config.augment else Augmentation()
+        prompt = render(augmentation, train_targets) if config.augment else plain_prompt
+        adapter = sampler.adapter_for(learner) if learning else None  # vLLM: written to disk once per version
         tick = time.monotonic()
-        completions = sample(epoch)
+        completions = sample(epoch, prompt, adapter)
         if completions is None:
             free_accelerator_memory()
             result.stop_reason = "out of memory"
@@ -209,7 +238,8 @@ def search_and_learn(
         # 2. run every distinct program; 3. one pruned program per distinct output
         tick = time.monotonic()
         distinct = sorted(set(programs), key=lambda p: (len(p), p))  # set order varies by process
-        runs = sandbox.run(distinct, grids) if distinct else []
+        frame_grids = [augmentation.apply(g) for g in grids]
+        runs = sandbox.run(distinct, frame_grids) if distinct else []
         metrics.programs_run = len(distinct)
         count = Counter(programs)
         by_output: dict[str, tuple[str, Any, int]] = {}
@@ -223,9 +253,9 @@ def search_and_learn(
             by_output[run.fingerprint] = (kept[0] if kept else program, run, votes)
         found: list[Found] = []
         for fingerprint, (program, run, votes) in by_output.items():
-            if config.prune:
-                program = _prune(program, grids, fingerprint, sandbox)
-            outputs = run.outputs
+            if config.prune and fmt.prunable:
+                program = _prune(program, frame_grids, fingerprint, sandbox)
+            outputs = [augmentation.invert(o) for o in run.outputs]
             train_out = tuple(outputs[:n_train])
             item = Found(
                 program=program,
@@ -234,6 +264,7 @@ def search_and_learn(
                 train_correct=correct_pairs(train_out, train_targets),
                 pixel_accuracy=mean_pixel_accuracy(train_out, train_targets),
                 votes=votes,
+                augmentation=augmentation,
             )
             found.append(item)
             candidate = Candidate(tuple(o.tolist() for o in item.test_outputs), item.train_correct, len(program))
@@ -252,7 +283,7 @@ def search_and_learn(
         # 4. stop when solved
         if found and metrics.best_train_correct == n_train:
             result.solved, result.stop_reason, result.solution = True, "solved", best.program
-            _finish_epoch(result, metrics, on_epoch)
+            _finish_epoch(result, metrics, on_epoch, epoch_started)
             break
 
         # 5. relabel and learn
@@ -262,33 +293,39 @@ def search_and_learn(
         if learning and novel and not out_of_time():
             tick = time.monotonic()
             novel.sort(key=lambda f: f.pixel_accuracy)  # best last
-            examples = [
-                (render_prompt(tokenizer, drawing_messages([(train_inputs[i], f.train_outputs[i]) for i in shown])), completion_for(f.program))
-                for f in novel
-            ]
+            examples = [(render(f.augmentation, f.train_outputs), fmt.completion_for(f.program)) for f in novel]
             stats = _train(learner, examples, config.seed + epoch, result.faults, f"epoch {epoch}")
             if stats is not None:
                 metrics.train_steps, metrics.train_loss = stats.steps, stats.mean_loss
             metrics.training_s = time.monotonic() - tick
         if config.only_novel:
             trained.update(_train_key(f) for f in novel)
-        _finish_epoch(result, metrics, on_epoch)
-        last_epoch_s = time.monotonic() - epoch_started
+        _finish_epoch(result, metrics, on_epoch, epoch_started)
+        last_epoch_s = metrics.seconds
     result.seconds = time.monotonic() - started
     return result
 
 
-def _pairs_that_fit(tokenizer: Any, inputs: list[np.ndarray], outputs: list[np.ndarray], max_new_tokens: int, faults: list[str]) -> list[int]:
+def _pairs_that_fit(
+    tokenizer: Any,
+    fmt: PromptFormat,
+    inputs: list[np.ndarray],
+    outputs: list[np.ndarray],
+    test_inputs: list[np.ndarray],
+    max_new_tokens: int,
+    faults: list[str],
+) -> list[int]:
     """Indices of the train pairs the prompt shows: all, unless prompt + answer would exceed the
     tokenizer's ``model_max_length``; then the largest pairs are left out (the sandbox still checks
-    every pair). Empty when even one pair does not fit.
+    every pair). Empty when even one pair does not fit. Measured on the task as given: an
+    augmented view has the same cells, so about the same length.
     """
     limit = getattr(tokenizer, "model_max_length", None)  # HF tokenizers: the model's context
     shown = list(range(len(inputs)))
     if not isinstance(limit, int) or limit <= 0 or limit > 10**8:  # HF's "no limit" is ~1e30
         return shown
     while shown:
-        prompt = render_prompt(tokenizer, drawing_messages([(inputs[i], outputs[i]) for i in shown]))
+        prompt = render_prompt(tokenizer, fmt.messages([(inputs[i], outputs[i]) for i in shown], test_inputs))
         tokens = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
         if tokens + max_new_tokens <= limit:
             break
@@ -319,7 +356,8 @@ def _train(learner: Any, examples: list[tuple[str, str]], seed: int, faults: lis
     return None
 
 
-def _finish_epoch(result: TaskSearchResult, metrics: EpochMetrics, on_epoch: Callable | None) -> None:
+def _finish_epoch(result: TaskSearchResult, metrics: EpochMetrics, on_epoch: Callable | None, started: float) -> None:
+    metrics.seconds = time.monotonic() - started
     result.epochs.append(metrics)
     log.debug("task %s epoch %d: %s", result.task_id, metrics.epoch, metrics.as_dict())
     if on_epoch is not None:

@@ -13,9 +13,14 @@ from solver.sampler.interface import AdapterRef, Completion, Sampler, SamplingPa
 
 if TYPE_CHECKING:
     from solver.sampler.transformers_backend import TransformersSampler
+    from solver.sampler.vllm_backend import VllmSampler, vllm_available
 
 # Public name -> module that defines it, imported on first attribute access (PEP 562).
-_BACKENDS = {"TransformersSampler": "solver.sampler.transformers_backend"}
+_BACKENDS = {
+    "TransformersSampler": "solver.sampler.transformers_backend",
+    "VllmSampler": "solver.sampler.vllm_backend",
+    "vllm_available": "solver.sampler.vllm_backend",
+}
 
 __all__ = [
     "CLOSING_FENCE",
@@ -24,8 +29,10 @@ __all__ = [
     "Sampler",
     "SamplingParams",
     "TransformersSampler",
+    "VllmSampler",
     "cut_at_fence",
     "params_per_prompt",
+    "vllm_available",
     "with_closing_fence",
 ]
 

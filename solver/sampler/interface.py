@@ -15,6 +15,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,14 @@ class AdapterRef:
 
 class Sampler(ABC):
     """Generates code completions for rendered prompts; one instance per model."""
+
+    def adapter_for(self, learner: Any) -> AdapterRef:
+        """The ``AdapterRef`` to sample ``learner``'s current adapter with.
+
+        In-process backends sample the adapter living in the learner's model; a backend that
+        loads adapters from disk (vLLM) overrides this to write each adapter version first.
+        """
+        return learner.adapter_ref
 
     @abstractmethod
     def generate(

@@ -4,6 +4,9 @@ A program is source text defining ``task(img)`` (the name is configurable). It r
 DSL's ``__all__`` names (``solver.dsl.drawing`` by default) and ``np`` in its globals, and is
 called once per grid with a fresh int8 copy of it; its return value, if it is a grid, is the
 output. Every grid gets a ``GridResult`` with a ``Status``; failures are data, not exceptions.
+BARC-style programs (``SandboxConfig(dsl="solver.dsl.barc", function_name="transform")``) also
+find the DSL as ``common``, fall back to ``main``, and see grids transposed (``[x, y]``); their
+outputs come back in ARC's orientation (``solver.sandbox.conventions``).
 
     with Sandbox(SandboxConfig(workers=2, timeout_s=1.0)) as sandbox:
         results = sandbox.run(programs, grids)  # every program on every grid

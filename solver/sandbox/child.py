@@ -50,6 +50,19 @@ class Lockdown:
     memory_mb: int
 
 
+@dataclass(frozen=True)
+class Entry:
+    """Which function of a program is called per grid, and in which orientation.
+
+    ``name`` first, else the first of ``fallbacks`` the program defines. With ``transposed`` the
+    function gets each grid transposed and its result is transposed back (BARC's x, y indexing).
+    """
+
+    name: str
+    fallbacks: tuple[str, ...] = ()
+    transposed: bool = False
+
+
 def libc() -> ctypes.CDLL:
     """The C library, for the calls Python 3.11's ``os`` lacks (prctl, unshare)."""
     return _libc
@@ -84,7 +97,7 @@ def run_program(
     source: str,
     grids: Sequence[np.ndarray],
     namespace: dict[str, Any],
-    function_name: str,
+    entry: Entry,
 ) -> None:
     """Lock this forked process down, run ``source`` on every grid, report, and exit.
 
@@ -97,7 +110,7 @@ def run_program(
     except BaseException:  # noqa: BLE001 - a process that is not locked down must not run code
         _exit(EXIT_INTERNAL)
     try:
-        for frame in _run(source, grids, namespace, function_name):
+        for frame in _run(source, grids, namespace, entry):
             _send(frame)
     except MemoryError:
         _exit(EXIT_OUT_OF_MEMORY)
@@ -135,14 +148,12 @@ def _lock_down(lockdown: Lockdown, result_fd: int, mapped_bytes: int) -> None:
         _exit(EXIT_INTERNAL)
 
 
-def _run(source: str, grids: Sequence[np.ndarray], namespace: dict[str, Any], name: str):
+def _run(source: str, grids: Sequence[np.ndarray], namespace: dict[str, Any], entry: Entry):
     """Yield one result frame per grid."""
     try:
         code = compile(source, "<program>", "exec")
         exec(code, namespace)  # noqa: S102 - this process exists to run untrusted code
-        function = namespace.get(name)
-        if not callable(function):
-            raise NameError(f"program defines no function {name!r}")
+        function = _entry_function(namespace, entry)
     except MemoryError:
         frame = encode_child_failure(Status.MEMORY, "MemoryError while loading the program")
         yield from (frame for _ in grids)
@@ -152,12 +163,25 @@ def _run(source: str, grids: Sequence[np.ndarray], namespace: dict[str, Any], na
         yield from (frame for _ in grids)
         return
     for grid in grids:
-        yield _run_one(function, grid)
+        yield _run_one(function, grid, entry.transposed)
 
 
-def _run_one(function: Any, grid: np.ndarray) -> bytes:
+def _entry_function(namespace: dict[str, Any], entry: Entry) -> Any:
+    for name in (entry.name, *entry.fallbacks):
+        function = namespace.get(name)
+        if callable(function):
+            return function
+    names = " or ".join(repr(name) for name in (entry.name, *entry.fallbacks))
+    raise NameError(f"program defines no function {names}")
+
+
+def _run_one(function: Any, grid: np.ndarray, transposed: bool) -> bytes:
     try:
-        output = check_output(function(grid.copy()))
+        if transposed:
+            output = check_output(function(np.ascontiguousarray(grid.T)))
+            output = np.ascontiguousarray(output.T)
+        else:
+            output = check_output(function(grid.copy()))
     except BadOutput as reason:
         return encode_child_failure(Status.BAD_OUTPUT, str(reason))
     except MemoryError:

@@ -1,6 +1,7 @@
 """``python -m solver exec``: run one program file on a JSON file of grids, print JSON results.
 
     python -m solver exec --program prog.py --grids grids.json --timeout-s 2
+    python -m solver exec --dsl barc --program transform.py --grids grids.json
 
 The grids file holds a list of grids or ``{"grids": [...]}``. Prints, one entry per grid:
 ``{"results": [{"status": "ok", "output": [[...]]}, {"status": "error", "error": "..."}]}``.
@@ -16,6 +17,7 @@ from pathlib import Path
 import orjson
 
 from solver.sandbox.config import SandboxConfig
+from solver.sandbox.conventions import conventions_for, dsl_module
 from solver.sandbox.pool import Sandbox
 from solver.sandbox.results import GridResult, Status
 
@@ -38,9 +40,15 @@ def make_parser() -> argparse.ArgumentParser:
         help="wall-clock seconds for the program over all grids (default: %(default)s)",
     )
     parser.add_argument(
+        "--dsl",
+        default="drawing",
+        help="DSL the program is written for: drawing, barc, or a module name (default: %(default)s)",
+    )
+    parser.add_argument(
         "--function-name",
-        default=defaults["function_name"].default,
-        help="function the program defines and that is called per grid (default: %(default)s)",
+        default=None,
+        help="function the program defines and that is called per grid (default: the DSL's, "
+        "task for drawing, transform for barc)",
     )
     return parser
 
@@ -52,8 +60,10 @@ def main_exec(argv: list[str] | None = None) -> int:
     try:
         source = args.program.read_text()
         grids = _load_grids(args.grids)
+        dsl = dsl_module(args.dsl)
+        function_name = args.function_name or conventions_for(dsl).default_entry_point
         config = SandboxConfig(
-            workers=1, timeout_s=args.timeout_s, function_name=args.function_name
+            workers=1, timeout_s=args.timeout_s, dsl=dsl, function_name=function_name
         )
     except (OSError, ValueError) as error:  # pydantic's ValidationError is a ValueError
         print(f"error: {error}", file=sys.stderr)  # noqa: T201 - a CLI prints

@@ -27,8 +27,11 @@ class SandboxConfig(BaseModel):
         memory_mb: address space a program may add on top of what its process already maps
             when it starts (the forked worker: Python + numpy + DSL, about 110 MB of virtual
             memory). A cap on the total would depend on numpy's build; headroom does not.
-        dsl: module whose ``__all__`` names are put in every program's namespace.
-        function_name: the function that each program defines and that is called per grid.
+        dsl: module whose ``__all__`` names are put in every program's namespace. Its
+            conventions (``solver.sandbox.conventions``: import alias, fallback entry points,
+            transposed grids) are applied by the worker; ``solver.dsl.barc`` has BARC's.
+        function_name: the function that each program defines and that is called per grid
+            (``transform`` for BARC-style programs, which may name it ``main`` instead).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

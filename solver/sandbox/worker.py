@@ -22,6 +22,7 @@ import os
 import select
 import shutil
 import signal
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from solver.sandbox import child
+from solver.sandbox.conventions import conventions_for
 from solver.sandbox.outputs import MAX_COLOR, MAX_SIDE
 from solver.sandbox.protocol import (
     CHILD_HEADER,
@@ -68,8 +70,10 @@ def serve(settings: dict[str, Any]) -> None:
     if not child.die_with_parent(settings["parent_pid"]):
         return
     network_blocked = _block_network()
+    conventions = conventions_for(settings["dsl"])
+    entry = child.Entry(settings["function_name"], conventions.fallback_entry_points, conventions.transposed)
     try:
-        namespace = _base_namespace(settings["dsl"])
+        namespace = _base_namespace(settings["dsl"], conventions.import_name)
     except Exception as error:  # noqa: BLE001 - reported to the parent, which raises
         reason = f"cannot load DSL {settings['dsl']!r}: {child.describe_error(error)}"
         _send(result_fd, ("fatal", reason))
@@ -90,10 +94,7 @@ def serve(settings: dict[str, Any]) -> None:
         for kind, jobs in reader.feed(data):
             assert kind == "jobs", f"unknown command {kind!r}"
             for job_id, source, grids in jobs:
-                wires = run_job(
-                    lockdown, namespace, settings["function_name"], settings["timeout_s"],
-                    source, grids,
-                )  # fmt: skip
+                wires = run_job(lockdown, namespace, entry, settings["timeout_s"], source, grids)
                 _send(result_fd, ("result", job_id, wires))
                 _clean_workdir(workdir)
 
@@ -101,7 +102,7 @@ def serve(settings: dict[str, Any]) -> None:
 def run_job(
     lockdown: child.Lockdown,
     namespace: dict[str, Any],
-    function_name: str,
+    entry: child.Entry,
     timeout_s: float,
     source: str,
     grids: Sequence[np.ndarray],
@@ -118,7 +119,7 @@ def run_job(
     pid = os.fork()
     if pid == 0:  # the program process
         os.close(read_fd)
-        child.run_program(lockdown, mapped, write_fd, source, grids, namespace, function_name)
+        child.run_program(lockdown, mapped, write_fd, source, grids, namespace, entry)
     os.close(write_fd)
     try:
         os.setpgid(pid, pid)
@@ -253,14 +254,17 @@ def _block_network() -> bool:
     return child.libc().unshare(_CLONE_NEWNET) == 0
 
 
-def _base_namespace(dsl: str) -> dict[str, Any]:
+def _base_namespace(dsl: str, import_name: str | None = None) -> dict[str, Any]:
     """The globals every program starts from: the DSL's ``__all__`` names and ``np``.
 
-    Also imports ``PRELOADED``, so that programs find those modules in ``sys.modules``.
+    Also imports ``PRELOADED``, so that programs find those modules in ``sys.modules``, and
+    registers the DSL as ``import_name`` there too (BARC programs say ``from common import *``).
     """
     for name in PRELOADED:
         importlib.import_module(name)
     module = importlib.import_module(dsl)
+    if import_name is not None:
+        sys.modules[import_name] = module
     names = getattr(module, "__all__", None)
     if names is None:
         raise ValueError(f"module {dsl!r} has no __all__")

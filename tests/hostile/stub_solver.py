@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from solver.sampler import Sampler
 from solver.sampler.interface import Completion
 
 PROGRAMS = (
@@ -40,7 +41,7 @@ class StubTokenizer:
         return "\n".join(m["content"] for m in messages)
 
 
-class StubSampler:
+class StubSampler(Sampler):
     def __init__(self, delay_s: float = 0.0, hang: bool = False, fail_first: int = 0, error: type = OutOfMemoryError) -> None:
         self.delay_s, self.hang, self.fail_first, self.error = delay_s, hang, fail_first, error
         self.calls: list[list[tuple[int, int]]] = []  # (n, max_new_tokens) per group, per call

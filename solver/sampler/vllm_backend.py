@@ -1,0 +1,160 @@
+"""The vLLM sampler: the production backend on a GPU, behind the same ``Sampler.generate``.
+
+Job: implement ``Sampler.generate`` with ``vllm.LLM.generate`` (paged attention, continuous
+batching, prefix caching), sampling from the base model or a per-task LoRA adapter.
+
+Choices, and why:
+- **Token ids in.** Prompts are tokenised here with the model's tokenizer (no special tokens
+  added, as the transformers backend does) and passed as ``TokensPrompt``, so both backends
+  see the very same ids. The engine loads the same tokenizer from the folder to detokenise.
+- **Stop at the closing fence** with ``stop=["```"]`` (a string: the fence may span tokens) and
+  eos; ``finished`` is vLLM's ``finish_reason == "stop"``, False when ``max_tokens`` cut it.
+- **Adapters from disk, a fresh id per version.** vLLM caches LoRA weights by ``lora_int_id``;
+  reusing an id after retraining would serve the stale adapter, so ``adapter_for`` writes the
+  learner's adapter once per ``lora_id`` (which the learner changes with every weight change)
+  and the request carries that id. vLLM serves no DoRA: the learner trains plain (rs)LoRA, and a
+  DoRA base from ``make train`` is merged first (``python -m train merge``).
+- **One GPU, two users.** The learner keeps its own transformers copy of the base on the same GPU
+  for training; ``gpu_memory_utilization`` (default 0.45) leaves it the rest. For the models this
+  project serves (5.9M to 0.5B parameters) weights are small next to the KV cache, so a fraction
+  is simpler than sleep/wake between phases.
+- **Several tasks' requests in one call**: ``generate`` takes prompts with different params and
+  adapters in one engine call (``generate_many``), so the GPU samples for several tasks at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from solver.sampler.fence import CLOSING_FENCE
+from solver.sampler.interface import AdapterRef, Completion, Sampler, SamplingParams, params_per_prompt
+
+logger = logging.getLogger(__name__)
+
+
+def vllm_available() -> bool:
+    """True when vLLM imports and a CUDA GPU is visible: the conditions to pick this backend."""
+    try:
+        import torch
+        import vllm  # noqa: F401
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+class VllmSampler(Sampler):
+    """Samples with ``vllm.LLM``; see the module docstring.
+
+    Args:
+        model_dir: a Hugging Face model folder (merged: no DoRA adapter).
+        tokenizer: the model's tokenizer, used to turn prompts into ids and completions into text.
+        max_lora_rank: the largest adapter rank served (the learner's rank must not exceed it).
+        gpu_memory_utilization: fraction of the GPU vLLM may take (weights + KV cache).
+        max_model_len: longest prompt + completion in tokens; None = the model's.
+        enforce_eager: skip CUDA graph capture (faster start-up, slower decoding).
+        max_loras: adapters held on the GPU at once: the tasks whose requests share a batch.
+        dtype: the weights' dtype in vLLM's words ("auto" = the checkpoint's).
+        seed: the engine's seed.
+    """
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        tokenizer: Any,
+        *,
+        max_lora_rank: int = 32,
+        gpu_memory_utilization: float = 0.45,
+        max_model_len: int | None = None,
+        enforce_eager: bool = False,
+        max_loras: int = 8,
+        dtype: str = "auto",
+        seed: int = 0,
+    ) -> None:
+        os.environ.setdefault("VLLM_USE_FLASHINFER_SAMPLER", "0")
+        from vllm import LLM
+
+        self.tokenizer = tokenizer
+        self._adapter_dir = Path(tempfile.mkdtemp(prefix="vllm-adapters-"))
+        self._saved: dict[int, AdapterRef] = {}
+        started = time.perf_counter()
+        self.llm = LLM(
+            model=str(model_dir),
+            enable_lora=True,
+            max_lora_rank=max_lora_rank,
+            max_loras=max_loras,
+            dtype=dtype,
+            gpu_memory_utilization=gpu_memory_utilization,
+            max_model_len=max_model_len,
+            enforce_eager=enforce_eager,
+            enable_prefix_caching=True,
+            seed=seed,
+        )
+        self.startup_s = time.perf_counter() - started
+        logger.info("vLLM engine up in %.1f s", self.startup_s)
+
+    def adapter_for(self, learner: Any) -> AdapterRef:
+        """The learner's current adapter, written to disk once per version (``lora_id``)."""
+        ref = learner.adapter_ref
+        if ref.lora_id not in self._saved:
+            self._saved[ref.lora_id] = learner.save_adapter(str(self._adapter_dir / f"v{ref.lora_id}"))
+        return self._saved[ref.lora_id]
+
+    def generate(
+        self,
+        prompts: Sequence[str],
+        params: SamplingParams | Sequence[SamplingParams],
+        *,
+        adapter: AdapterRef | None = None,
+    ) -> list[list[Completion]]:
+        """Sample completions for every prompt; see ``Sampler.generate``."""
+        per_prompt = params_per_prompt(prompts, params)
+        return self.generate_many(list(prompts), per_prompt, [adapter] * len(per_prompt))
+
+    def generate_many(
+        self,
+        prompts: Sequence[str],
+        params: Sequence[SamplingParams],
+        adapters: Sequence[AdapterRef | None],
+    ) -> list[list[Completion]]:
+        """One engine call for prompts that may each have their own params and adapter.
+
+        This is how requests of several tasks share the GPU: vLLM batches them all together.
+        """
+        from vllm import SamplingParams as VllmParams
+        from vllm.inputs import TokensPrompt
+        from vllm.lora.request import LoRARequest
+
+        if not (len(prompts) == len(params) == len(adapters)):
+            raise ValueError(f"got {len(prompts)} prompts, {len(params)} params and {len(adapters)} adapters")
+        if not prompts:
+            return []
+        token_ids = self.tokenizer(list(prompts), add_special_tokens=False)["input_ids"]
+        requests = [TokensPrompt(prompt_token_ids=ids) for ids in token_ids]
+        vllm_params = [
+            VllmParams(
+                n=p.n,
+                temperature=p.temperature,
+                top_p=p.top_p if not p.greedy else 1.0,
+                max_tokens=p.max_new_tokens,
+                seed=p.seed,
+                stop=[CLOSING_FENCE],
+            )
+            for p in params
+        ]
+        for ref in adapters:
+            if ref is not None and ref.path is None:
+                raise ValueError(f"adapter {ref.name!r} has no path: vLLM loads adapters from disk (use adapter_for)")
+        lora = [None if ref is None else LoRARequest(ref.name, ref.lora_id, ref.path) for ref in adapters]
+        outputs = self.llm.generate(requests, vllm_params, lora_request=lora, use_tqdm=False)
+        return [[self._completion(choice) for choice in output.outputs] for output in outputs]
+
+    @staticmethod
+    def _completion(choice: Any) -> Completion:
+        """vLLM leaves the stop string out of ``text``; eos is not decoded either."""
+        return Completion(text=choice.text, num_tokens=len(choice.token_ids), finished=choice.finish_reason == "stop")
