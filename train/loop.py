@@ -256,12 +256,14 @@ def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = Tru
                 _show(bar, step, metrics)
             bar.update(1)
             paused = time.perf_counter()
-            last_validation = _validate(validator, accelerator, step, config, log) or last_validation
+            # Checkpoint before validating: a run killed during a long final validation (a wall-clock
+            # limit) then still leaves its trained weights behind.
             if config.save_steps and step % config.save_steps == 0 or step == config.max_steps:
                 totals["elapsed_s"] += time.perf_counter() - started
                 started = time.perf_counter()
                 save_checkpoint(accelerator, output_dir, step, model, optimizer, scheduler, rank_progress,
                                 {**totals, "last_validation": last_validation}, config.save_total_limit)
+            last_validation = _validate(validator, accelerator, step, config, log) or last_validation
             window.started += time.perf_counter() - paused  # rates count training time only
             if callable(progress):
                 progress(step, stats)

@@ -6,7 +6,7 @@
 # With INIT_MODEL_DIR the run continues training that model (all weights) instead of starting
 # from scratch: the device's 10-minute calls make the training a chain of such runs.
 #
-# A 20-step probe first measures the fast configuration (padding-free rows + flex attention,
+# A 30-step probe first measures the fast configuration (padding-free rows + flex attention,
 # one 256-sample forward per step); if it fails or is slower than the padded sdpa configuration
 # measured on 2026-11-22 (0.49 s/step), the run falls back to that. The probe's seconds per step
 # sets --max-steps so that the run ends inside TRAIN_SECONDS.
@@ -26,7 +26,8 @@ started=$(date +%s)
 
 MIX='[{"weight": 3, "task": {"max_side": 10, "max_examples": 4}}, {"weight": 1, "task": {"max_side": 20, "max_examples": 2}}]'
 if [ -n "$INIT" ]; then
-  SOURCE=(--model "$INIT" --full-finetune --learning-rate 6e-4)
+  # a new seed: the stream is a function of (seed, sample index), so seed 0 would replay the first run's data
+  SOURCE=(--model "$INIT" --full-finetune --learning-rate 6e-4 --seed "${SEED:-1}")
 else
   SOURCE=(--from-scratch small --learning-rate 1e-3)
 fi
@@ -35,9 +36,9 @@ COMMON=("${SOURCE[@]}" --batch-size 256 --max-seq-len 3072 --precision bf16-mixe
 FAST=(--per-device-batch-size 256 --padding-free --attn-implementation flex_attention)
 PADDED=(--per-device-batch-size 64 --attn-implementation sdpa)
 
-# probe: seconds per step of the fast configuration, from its last logged window
-probe_s=0.49
-if python3 -m train --output-dir /tmp/probe --max-steps 30 "${COMMON[@]}" "${FAST[@]}" \
+# probe: seconds per step of the fast configuration, from its last logged window (STEP_SECONDS skips it)
+probe_s=${STEP_SECONDS:-0.49}
+if [ -z "${STEP_SECONDS:-}" ] && python3 -m train --output-dir /tmp/probe --max-steps 30 "${COMMON[@]}" "${FAST[@]}" \
      --sample-eval-steps 0 > "$OUT_DIR/probe.log" 2>&1; then
   probe_s=$(python3 -c "
 import csv; rates=[float(r['value']) for r in csv.DictReader(open('/tmp/probe/metrics.csv')) if r['name'] == 'train/samples_per_s']
@@ -49,8 +50,10 @@ else
   CHOSEN=("${PADDED[@]}"); step_s=0.49; echo "probe: falling back to padded sdpa (fast config: $probe_s s/step)"
   tail -5 "$OUT_DIR/probe.log"
 fi
-# what is left of TRAIN_SECONDS, less 25 s of start-up
-steps=$(python3 -c "print(max(50, int(($TRAIN_SECONDS - ($(date +%s) - $started) - 25) / $step_s)))")
+# what is left of TRAIN_SECONDS, less 25 s of start-up and 60 s for the final pass@8 (52 s for the
+# first model; a continued run on 2026-11-22 ran past the 600 s device call in that validation and,
+# with the checkpoint then written after it, lost 2,225 trained steps; the loop now saves first)
+steps=$(python3 -c "print(max(50, int(($TRAIN_SECONDS - ($(date +%s) - $started) - 85) / $step_s)))")
 echo "training $steps steps"
 python3 -m train --output-dir /tmp/drawing-small --max-steps "$steps" "${COMMON[@]}" "${CHOSEN[@]}" \
   --sample-eval-steps 1000000 --sample-eval-tasks 100 --sample-eval-n 8 --sample-eval-temperature 0.5 \
