@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 from torch.utils.data import DataLoader
@@ -154,3 +155,31 @@ def test_validation_set_is_fixed_and_apart_from_training(tokenizer):
     val_rows = {tuple(r[m.bool()].tolist()) for b in first for r, m in zip(b.input_ids, b.attention_mask)}
     train_rows = {r for b in take(make_stream(tokenizer, seed=0), steps=4) for r in rows(b)}
     assert not val_rows & train_rows
+
+
+def test_barc_sources_mix_in_barc_format_tasks_with_their_reference_programs():
+    from solver.models.project_tokenizer import load_project_tokenizer
+    from solver.prompting.barc import ANSWER_PREFIX as BARC_PREFIX
+    from train.config import DataSource
+    from train.data import draw_task, encode_task
+
+    mix = [DataSource(weight=1.0), DataSource(weight=1.0, barc=("gravity_down", "tile"), barc_train_pairs=2)]
+    tasks = [draw_task(seed=0, purpose=0, index=i, mix=mix) for i in range(40)]
+    barc = [t for t in tasks if t.prompt_format == "barc"]
+    assert 5 < len(barc) < 35 and {t.name for t in barc} <= {"barc-gravity_down", "barc-tile"}
+    assert all(len(t.inputs) == 3 and "def transform(" in t.program for t in barc)
+    again = draw_task(seed=0, purpose=0, index=tasks.index(barc[0]), mix=mix)
+    assert again.program == barc[0].program and all(np.array_equal(a, b) for a, b in zip(again.outputs, barc[0].outputs))
+    tokenizer = load_project_tokenizer()
+    example = encode_task(tokenizer, barc[0])
+    text = tokenizer.decode(example.input_ids)
+    assert "Here is the input grid for the test example" in text and BARC_PREFIX in text
+    assert "def transform(" in tokenizer.decode(example.input_ids[example.prompt_length:])
+
+
+def test_unknown_barc_generators_are_rejected_with_the_known_names():
+    from train.config import DataSource
+
+    with pytest.raises(ValueError, match="unknown BARC generators"):
+        DataSource(barc=("no_such_generator",))
+    assert len(DataSource(barc=("all",)).barc) >= 20

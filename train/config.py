@@ -22,7 +22,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from solver.models import MODEL_SIZES
 from solver.tasks import DrawingTaskConfig
@@ -45,6 +45,25 @@ class DataSource(BaseModel):
 
     weight: float = Field(1.0, gt=0, description="relative probability of drawing a task from this source")
     task: DrawingTaskConfig = Field(default_factory=DrawingTaskConfig)
+    barc: tuple[str, ...] = Field(
+        (),
+        description="names of solver.tasks BARC generators (or 'all'); when given, the source draws ARC-style "
+        "tasks from them, shown in the barc prompt format with BARC-style programs, instead of drawing tasks",
+    )
+    barc_train_pairs: int = Field(3, ge=1, le=10, description="train pairs of a BARC task (plus its test input)")
+
+    @field_validator("barc")
+    @classmethod
+    def _known_generators(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        from solver.tasks.barc_generators import barc_generator_names
+
+        known = barc_generator_names()
+        if names == ("all",):
+            return tuple(known)
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise ValueError(f"unknown BARC generators {unknown}; known: {', '.join(known)}")
+        return names
 
 
 # Three quarters small grids (3-10 cells a side, 1-4 examples), a quarter large ones (3-30, 1-2

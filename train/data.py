@@ -38,8 +38,8 @@ import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
 from solver.learner import IGNORE_INDEX, EncodedExample, encode_example
-from solver.prompting import completion_for, drawing_messages, render_prompt
-from solver.tasks import GeneratedTask, generate_drawing_task
+from solver.prompting import BARC, completion_for, drawing_messages, render_prompt
+from solver.tasks import GeneratedTask, generate_barc_task, generate_drawing_task
 from train.config import ConfigError, DataSource
 
 # Stream purposes: the first element of every sample's spawn key.
@@ -152,17 +152,36 @@ def draw_task(seed: int, purpose: int, index: int, mix: Sequence[DataSource], at
     rng = task_rng(seed, purpose, index, attempt)
     weights = np.array([source.weight for source in mix], dtype=float)
     source = mix[int(rng.choice(len(mix), p=weights / weights.sum()))]
-    return generate_drawing_task(rng, source.task)
+    if not source.barc:
+        return generate_drawing_task(rng, source.task)
+    name = source.barc[int(rng.integers(len(source.barc)))]
+    task, program = generate_barc_task(name, seed=int(rng.integers(2**31)), n_train=source.barc_train_pairs)
+    pairs = [*task.train, *task.test]  # the test case last: the barc prompt shows its input only
+    return GeneratedTask(
+        inputs=[np.array(pair.input) for pair in pairs],
+        outputs=[np.array(pair.output) for pair in pairs],
+        program=program,
+        name=f"barc-{name}",
+        prompt_format="barc",
+    )
 
 
-def task_prompt(tokenizer, inputs: Sequence, outputs: Sequence) -> str:
-    """The rendered drawing prompt for a task's pairs, ending with the "```python\\n" pre-fill."""
-    return render_prompt(tokenizer, drawing_messages(list(zip(inputs, outputs, strict=True))))
+def task_prompt(tokenizer, inputs: Sequence, outputs: Sequence, fmt: str = "drawing") -> str:
+    """The rendered prompt of a task's pairs in format ``fmt``, ending with the answer's pre-fill.
+
+    ``drawing`` shows every pair; ``barc`` shows all but the last pair, then the last input as the
+    test input, as BARC's induction data does.
+    """
+    pairs = list(zip(inputs, outputs, strict=True))
+    if fmt == "barc":
+        return render_prompt(tokenizer, BARC.messages(pairs[:-1], [pairs[-1][0]]))
+    return render_prompt(tokenizer, drawing_messages(pairs))
 
 
 def encode_task(tokenizer, task: GeneratedTask) -> EncodedExample:
     """Prompt + program + closing fence + eos, with the loss on everything after the prompt."""
-    return encode_example(tokenizer, task_prompt(tokenizer, task.inputs, task.outputs), completion_for(task.program))
+    prompt = task_prompt(tokenizer, task.inputs, task.outputs, task.prompt_format)
+    return encode_example(tokenizer, prompt, completion_for(task.program))
 
 
 def fitting_example(

@@ -64,10 +64,15 @@ def validation_loss(model: torch.nn.Module, batches: Sequence[MicroBatch], devic
 
 
 def sample_eval_tasks(config: TrainConfig) -> list[EvalTask]:
-    """The fixed pass@n set: generated held-out tasks, then every toy task."""
+    """The fixed pass@n set: generated held-out tasks, then every toy task.
+
+    Generated tasks come from the mix's drawing sources only: pass@n runs programs in the drawing
+    sandbox (BARC sources count in the held-out loss).
+    """
     tasks = []
-    for index in range(config.sample_eval_tasks):
-        task = draw_task(config.val_seed, SAMPLE_EVAL, index, config.data_mix)
+    drawing_mix = [source for source in config.data_mix if not source.barc]
+    for index in range(config.sample_eval_tasks if drawing_mix else 0):
+        task = draw_task(config.val_seed, SAMPLE_EVAL, index, drawing_mix)
         tasks.append(EvalTask(f"generated-{index}", "generated", list(task.inputs), list(task.outputs)))
     for name in toy_task_names():
         train = toy_task(name).task.train

@@ -16,14 +16,19 @@ class GeneratedTask:
     Attributes:
         inputs: the input grids, 2-D int8 arrays, all of one shape.
         outputs: the output grids, int8, one per input, same shape.
-        program: the full source ``def task(img): ... return img``, already pruned.
+        program: the full source ``def task(img): ... return img``, already pruned (``drawing``),
+            or a BARC-style ``def transform(input_grid)`` program (``barc``).
         name: the generator that made it, e.g. ``"drawing_on_noise"``.
+        prompt_format: the prompt format (``solver.prompting.prompt_format``) the task is shown
+            in and its program written for. A ``barc`` task's last pair is its test case: the
+            barc prompt shows that input without its output.
     """
 
     inputs: list[np.ndarray]
     outputs: list[np.ndarray]
     program: str
     name: str
+    prompt_format: str = "drawing"
 
     def to_arc_task(self, task_id: str, n_test: int = 0) -> ArcTask:
         """The task as an ``ArcTask``.
