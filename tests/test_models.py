@@ -168,3 +168,29 @@ def test_load_model_makes_im_end_the_eos_of_chat_models(tiny_model, tokenizer, t
     assert loaded.pad_token == PAD_TOKEN  # an existing token, not a new one
     assert len(loaded) == len(tokenizer)
     assert model.generation_config.eos_token_id == [tokenizer.eos_token_id, tokenizer.pad_token_id]
+
+
+def test_half_precision_checkpoints_load_in_float32_on_cpu(tiny_model, tokenizer, tmp_path):
+    import copy
+
+    import torch
+
+    copy.deepcopy(tiny_model).to(torch.bfloat16).save_pretrained(tmp_path)  # the fixture stays float32
+    tokenizer.save_pretrained(tmp_path)
+    model, _ = load_model(tmp_path, device="cpu")
+    assert model.dtype == torch.float32  # bf16 matmuls on a CPU without bf16 units are ~10x slower
+    explicit, _ = load_model(tmp_path, device="cpu", dtype=torch.bfloat16)
+    assert explicit.dtype == torch.bfloat16
+
+
+def test_a_model_folder_tokenises_exactly_as_the_project_tokenizer(tiny_model, tmp_path):
+    """transformers would load a qwen2 folder's tokenizer as Qwen2Tokenizer, whose own pre-tokenizer
+    splits indentation differently from the one the model was trained with."""
+    from solver.models.project_tokenizer import load_project_tokenizer
+
+    project = load_project_tokenizer()
+    tiny_model.save_pretrained(tmp_path)  # config.json says model_type qwen2
+    project.save_pretrained(tmp_path)
+    _, loaded = load_model(tmp_path, device="cpu")
+    program = "def task(img):\n    draw_pixel(img, point=(4, 12), color=9)\n    return img\n```"
+    assert loaded(program)["input_ids"] == project(program)["input_ids"]

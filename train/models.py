@@ -47,9 +47,9 @@ def weights_dtype(precision: str) -> torch.dtype:
 def load_tokenizer(config: TrainConfig) -> PreTrainedTokenizerBase:
     """The tokenizer of a from-scratch run: ``config.tokenizer``, else the project tokenizer."""
     if config.tokenizer is not None:
-        from transformers import AutoTokenizer
+        from solver.models.factory import load_tokenizer as load_folder_tokenizer
 
-        return AutoTokenizer.from_pretrained(str(config.tokenizer))
+        return load_folder_tokenizer(config.tokenizer)
     from solver.models.project_tokenizer import load_project_tokenizer
 
     return load_project_tokenizer()

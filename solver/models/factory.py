@@ -109,6 +109,9 @@ def create_model(size: str, tokenizer: PreTrainedTokenizerBase, seed: int) -> Qw
     return model.eval()
 
 
+GENERIC_TOKENIZER_CLASSES = ("TokenizersBackend", "PreTrainedTokenizerFast")
+
+
 def load_model(
     folder: str | Path,
     device: str | None = None,
@@ -131,20 +134,46 @@ def load_model(
     Args:
         folder: a folder with config, weights and tokenizer files.
         device: "cuda", "cpu", ...; None picks "cuda" when available, else "cpu".
-        dtype: the weights' dtype; None keeps the dtype the checkpoint was saved in.
+        dtype: the weights' dtype; None keeps the dtype the checkpoint was saved in, except that
+            a half-precision checkpoint (the default model is stored in bf16) is loaded in
+            float32 on the CPU, where bf16 matmuls without hardware support were ~10x slower.
 
     Returns:
         ``(model, tokenizer)``, the model in eval mode on ``device``.
     """
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    tokenizer = AutoTokenizer.from_pretrained(folder)
+    tokenizer = load_tokenizer(folder)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype if dtype is not None else "auto")
     _use_chat_special_tokens(tokenizer, model)
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
+    if dtype is None and str(device).startswith("cpu") and model.dtype in (torch.bfloat16, torch.float16):
+        model = model.float()
     return model.to(device).eval(), tokenizer
+
+
+def load_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:
+    """The tokenizer of a model folder, tokenising exactly as its ``tokenizer.json`` says.
+
+    A folder whose ``tokenizer_config.json`` names the generic class (``TokenizersBackend`` or
+    ``PreTrainedTokenizerFast``: the project tokenizer, saved beside every model trained here) is
+    loaded with that class. ``AutoTokenizer`` would pick the class of the model type in
+    ``config.json`` instead (``Qwen2Tokenizer``), which replaces the saved pre-tokenizer with
+    Qwen's regex: indentation then splits into other tokens than the model was trained on, and
+    per-task training on those targets wrecked the model (seen on 2026-11-22). Other folders
+    (downloaded Qwen checkpoints) load with ``AutoTokenizer`` as usual.
+    """
+    import json
+
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    config_file = Path(folder) / "tokenizer_config.json"
+    config = json.loads(config_file.read_text()) if config_file.exists() else {}
+    if config.get("tokenizer_class") in GENERIC_TOKENIZER_CLASSES and (Path(folder) / "tokenizer.json").exists():
+        return PreTrainedTokenizerFast.from_pretrained(folder)
+    return AutoTokenizer.from_pretrained(folder)
 
 
 def _use_chat_special_tokens(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> None:
