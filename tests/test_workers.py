@@ -23,7 +23,7 @@ from solver.workers import ProcessBackend, WorkerSpec, plan_workers
 HER = HerConfig(sampling=(SamplingSetting(n=2, temperature=0.1), SamplingSetting(n=2, temperature=1.0)), max_epochs=2, max_new_tokens=32)
 BUDGET_S = 600.0
 SCHEDULE = ScheduleConfig.for_budget(BUDGET_S)  # 60 s margin, 30 s grace
-TIMING = ("seconds", "sampling_s", "execution_s", "training_s")
+TIMING = ("seconds", "sampling_s", "execution_s", "training_s", "overhead_s")
 
 
 @pytest.fixture(scope="module")
