@@ -28,11 +28,13 @@ def main() -> int:
     parser.add_argument("--modes", default="her,search", help="her, search or both")
     parser.add_argument("--budget-s", type=float, default=0, help="stop starting new runs after this many seconds (0: no limit)")
     parser.add_argument("--out", type=Path, default=Path("runs/her_toy_suite"))
+    parser.add_argument("--sampling", default=None, help="samples per epoch as N@TEMPERATURE,... (default: HerConfig's 8@0.1,128@0.9)")
     parser.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend")
     args = parser.parse_args()
 
     import torch
 
+    from solver.cli import _sampling
     from solver.her import HerConfig, search_and_learn
     from solver.runner import load_parts
     from solver.tasks import toy_task
@@ -49,7 +51,8 @@ def main() -> int:
                 for seed in range(args.seeds):
                     if args.budget_s and time.monotonic() - started > args.budget_s:
                         break
-                    config = HerConfig(max_epochs=args.max_epochs, max_new_tokens=args.max_new_tokens, seed=seed, learn=mode == "her")
+                    config = HerConfig(max_epochs=args.max_epochs, max_new_tokens=args.max_new_tokens, seed=seed, learn=mode == "her",
+                                       **({"sampling": _sampling(args.sampling)} if args.sampling else {}))
                     result = search_and_learn(task, sampler=parts.sampler, sandbox=parts.sandbox, tokenizer=parts.tokenizer, learner=parts.learner, config=config)
                     row = {
                         "task": name,

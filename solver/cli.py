@@ -160,12 +160,12 @@ def cmd_dry_run(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from solver.arc import LoadReport, load_challenges
     from solver.runner import solve_tasks
-    from solver.submission import SubmissionWriter
+    from solver.submission import SubmissionWriter, inputs_as_attempts
 
     started = time.monotonic()
     load_report = LoadReport()
     tasks = load_challenges(args.challenges, skip_bad=True, report=load_report)
-    unloadable = {s.task_id: s.fallback_attempts() for s in load_report.skipped}  # kept in the submission
+    unloadable = {s.task_id: inputs_as_attempts(s.test_inputs) for s in load_report.skipped}  # kept in the submission
     her_config = _her_config(args)
     model_dir = _model_dir(args)
     if args.time_budget is None:

@@ -18,6 +18,7 @@ from solver.arc import LoadReport, TaskFileError, load_challenges
 from solver.dryrun import dry_run
 from solver.her import HerConfig, SamplingSetting, search_and_learn
 from solver.runner import solve_tasks
+from solver.submission import inputs_as_attempts
 from solver.tasks import toy_task
 from tests.hostile.stub_solver import StubSampler, stub_parts
 
@@ -97,7 +98,7 @@ def test_run_keeps_skipped_tasks_in_the_submission_and_solves_the_good_ones(tmp_
     parts = stub_parts(StubSampler())
     config = HerConfig(sampling=(SamplingSetting(n=3, temperature=1.0),), max_epochs=1, learn=False, prune=False)
     try:
-        unloadable = {s.task_id: s.fallback_attempts() for s in report.skipped}
+        unloadable = {s.task_id: inputs_as_attempts(s.test_inputs) for s in report.skipped}
         writer = solve_tasks(tasks, parts, output=tmp_path / "s.json", time_budget_s=60, her_config=config, progress=False, unloadable=unloadable)
         submission = orjson.loads((tmp_path / "s.json").read_bytes())
         assert set(submission) == set(challenges)  # nothing dropped

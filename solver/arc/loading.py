@@ -45,10 +45,6 @@ class SkippedTask:
     reason: str
     test_inputs: list[Grid]  # one per test case; [[0]] for an unreadable one; [[[0]]] if none is known
 
-    def fallback_attempts(self) -> list[dict[str, Grid]]:
-        """Attempts that keep the task in a valid submission: each test input, twice."""
-        return [{"attempt_1": grid, "attempt_2": grid} for grid in self.test_inputs]
-
 
 @dataclass
 class LoadReport:
