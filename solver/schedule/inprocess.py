@@ -23,10 +23,9 @@ class InProcessBackend:
     def __init__(self, solve: Callable[[Assignment], Any]) -> None:
         self._solve = solve
         self._done: list[Finished] = []
-        self._busy = False
 
     def idle(self) -> list[int]:
-        return [] if self._busy or self._done else [0]
+        return [] if self._done else [0]
 
     def busy(self) -> bool:
         return bool(self._done)
