@@ -109,7 +109,7 @@ def test_search_and_learn_runs_on_vllm_with_small_fixed_costs(backends):
     _, vllm, learner, _ = backends
     config = HerConfig(sampling=(SamplingSetting(n=8, temperature=0.1), SamplingSetting(n=56, temperature=0.9)),
                        max_new_tokens=512, max_epochs=4)
-    saved_before = len(vllm._saved)
+    written_before = vllm.adapters_written
     with Sandbox(SandboxConfig(workers=4)) as sandbox:
         result = search_and_learn(toy_task("12-squares").task, sampler=vllm, sandbox=sandbox,
                                   tokenizer=vllm.tokenizer, learner=learner, config=config)
@@ -120,4 +120,4 @@ def test_search_and_learn_runs_on_vllm_with_small_fixed_costs(backends):
     assert epochs and sum(e["samples"] for e in epochs) == 64 * len(epochs)
     assert sum(e["valid"] for e in epochs) > 0, "no sampled program ran: the vLLM completions are not programs"
     if any(e["train_steps"] for e in epochs[:-1]):  # trained, then sampled again: a new adapter version was served
-        assert len(vllm._saved) > saved_before
+        assert vllm.adapters_written > written_before

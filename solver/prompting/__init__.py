@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from solver.prompting.barc import barc_messages
+from solver.sandbox.conventions import conventions_for
 from solver.prompting.drawing import (
     ANSWER_PREFIX,
     completion_for,
@@ -33,7 +34,8 @@ class PromptFormat:
         messages: ``messages(pairs, test_inputs)``, the chat ending with the pre-filled assistant
             turn (the drawing prompt does not show the test inputs).
         completion_for: the training target that follows a rendered prompt, given a program.
-        dsl, function_name: the ``SandboxConfig`` fields its programs run with.
+        dsl: the ``SandboxConfig.dsl`` its programs run with; the function called per grid is
+            that DSL's entry point (``function_name``, from ``solver.sandbox.conventions``).
         prunable: its programs are ``def task(img)`` bodies that ``solver.programs`` can prune
             statement by statement; BARC-style programs (helpers, imports) are kept as written.
     """
@@ -42,16 +44,20 @@ class PromptFormat:
     messages: Messages
     completion_for: Callable[[str], str]
     dsl: str
-    function_name: str
     prunable: bool
+
+    @property
+    def function_name(self) -> str:
+        """The ``SandboxConfig.function_name`` its programs define."""
+        return conventions_for(self.dsl).default_entry_point
 
 
 def _drawing(pairs: Sequence[tuple[Any, Any]], test_inputs: Sequence[Any]) -> list[dict[str, str]]:
     return drawing_messages(pairs)
 
 
-DRAWING = PromptFormat("drawing", _drawing, completion_for, "solver.dsl.drawing", "task", prunable=True)
-BARC = PromptFormat("barc", barc_messages, completion_for, "solver.dsl.barc", "transform", prunable=False)
+DRAWING = PromptFormat("drawing", _drawing, completion_for, "solver.dsl.drawing", prunable=True)
+BARC = PromptFormat("barc", barc_messages, completion_for, "solver.dsl.barc", prunable=False)
 
 
 def prompt_format(name: str) -> PromptFormat:

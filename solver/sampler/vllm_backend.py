@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -81,7 +82,8 @@ class VllmSampler(Sampler):
 
         self.tokenizer = tokenizer
         self._adapter_dir = Path(tempfile.mkdtemp(prefix="vllm-adapters-"))
-        self._saved: dict[int, AdapterRef] = {}
+        self._latest: AdapterRef | None = None  # the adapter version last written
+        self.adapters_written = 0
         started = time.perf_counter()
         self.llm = LLM(
             model=str(model_dir),
@@ -99,11 +101,19 @@ class VllmSampler(Sampler):
         logger.info("vLLM engine up in %.1f s", self.startup_s)
 
     def adapter_for(self, learner: Any) -> AdapterRef:
-        """The learner's current adapter, written to disk once per version (``lora_id``)."""
+        """The learner's current adapter, written to disk once per version (``lora_id``).
+
+        Only the newest version stays on disk: the learner never goes back to an older one, and
+        a 12-hour run writes hundreds of versions (35 MB each for a 0.5B model at rank 32).
+        """
         ref = learner.adapter_ref
-        if ref.lora_id not in self._saved:
-            self._saved[ref.lora_id] = learner.save_adapter(str(self._adapter_dir / f"v{ref.lora_id}"))
-        return self._saved[ref.lora_id]
+        if self._latest is not None and self._latest.lora_id == ref.lora_id:
+            return self._latest
+        if self._latest is not None:
+            shutil.rmtree(self._adapter_dir / f"v{self._latest.lora_id}", ignore_errors=True)
+        self._latest = learner.save_adapter(str(self._adapter_dir / f"v{ref.lora_id}"))
+        self.adapters_written += 1
+        return self._latest
 
     def generate(
         self,
