@@ -3,19 +3,83 @@
 For each task and seed it runs ``search_and_learn`` with learning (HER) and, with the same
 sampling budget per epoch and the same epoch limit, without learning (pure search), and records:
 solved or not, epochs, programs sampled, and wall time split into sampling, execution and
-training. Writes one JSON line per run and a markdown table.
+training. Writes one JSON line per run (``runs.jsonl``) and a markdown table (``table.md``).
 
     python benchmarks/her_toy_suite.py --model models/drawing-small \\
         --tasks 9-vertical-lines,12-squares,16-squares,20-squares,25-squares,chick --seeds 5 \\
-        --max-epochs 30 --out runs/her_toy_suite
+        --max-epochs 30 --jobs 6 --out runs/her_toy_suite
+
+``--jobs N`` runs N searches at once, each in its own process with its own copy of the model and
+a sandbox with its share of the CPU cores: a small model leaves one GPU mostly idle when it runs
+one search at a time. Runs are handed out seed by seed, so a suite cut short by ``--budget-s``
+still covers every task and mode for the seeds it finished. Runs already in ``--out``'s
+``runs.jsonl`` are not run again and count in the table: a suite can go on over several calls.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from typing import Any
+
+_PARTS: Any = None  # one worker process's model, sampler, learner and sandbox
+
+
+def _load(model: Path, sampler: str, sandbox_workers: int) -> None:
+    global _PARTS
+    from solver.runner import load_parts
+
+    _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers)
+
+
+def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, Any]:
+    """One search of one toy task; the JSON row of the table."""
+    import torch
+
+    from solver.cli import _sampling
+    from solver.her import HerConfig, search_and_learn
+    from solver.tasks import toy_task
+
+    sampling = {"sampling": _sampling(hyper["sampling"])} if hyper["sampling"] else {}
+    config = HerConfig(max_epochs=hyper["max_epochs"], max_new_tokens=hyper["max_new_tokens"], seed=seed, learn=mode == "her", **sampling)
+    deadline = time.monotonic() + hyper["run_seconds"] if hyper["run_seconds"] else None
+    result = search_and_learn(toy_task(name).task, sampler=_PARTS.sampler, sandbox=_PARTS.sandbox, tokenizer=_PARTS.tokenizer,
+                              learner=_PARTS.learner, config=config, deadline=deadline)
+    return {
+        "task": name,
+        "mode": mode,
+        "seed": seed,
+        "solved": result.solved,
+        "epochs": len(result.epochs),
+        "samples": result.samples,
+        "seconds": round(result.seconds, 1),
+        "sampling_s": round(sum(e.sampling_s for e in result.epochs), 1),
+        "execution_s": round(sum(e.execution_s for e in result.epochs), 1),
+        "training_s": round(sum(e.training_s for e in result.epochs), 1),
+        "best_pixel_accuracy": max((e.best_pixel_accuracy for e in result.epochs), default=0.0),
+        "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+    }
+
+
+def table(rows: list[dict[str, Any]], task_order: list[str]) -> str:
+    """The markdown table: one line per (task, mode), seeds side by side."""
+    lines = ["| task | mode | solved | epochs (each seed; ✗ unsolved) | samples (mean) | seconds (mean) | sampling / execution / training s (mean) | best pixel accuracy (mean) |",
+             "|---|---|---|---|---|---|---|---|"]
+    keys = sorted({(r["task"], r["mode"]) for r in rows}, key=lambda k: (task_order.index(k[0]) if k[0] in task_order else 99, k[1]))
+    for task, mode in keys:
+        group = sorted((r for r in rows if (r["task"], r["mode"]) == (task, mode)), key=lambda r: r["seed"])
+        mean = lambda field: sum(r[field] for r in group) / len(group)  # noqa: E731
+        epochs = ", ".join(str(r["epochs"]) + ("" if r["solved"] else "✗") for r in group)
+        lines.append(
+            f"| {task} | {mode} | {sum(r['solved'] for r in group)}/{len(group)} | {epochs} | {mean('samples'):.0f} | {mean('seconds'):.0f} "
+            f"| {mean('sampling_s'):.0f} / {mean('execution_s'):.1f} / {mean('training_s'):.0f} | {100 * mean('best_pixel_accuracy'):.1f}% |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -26,68 +90,55 @@ def main() -> int:
     parser.add_argument("--max-epochs", type=int, default=30)
     parser.add_argument("--max-new-tokens", type=int, default=2048)
     parser.add_argument("--modes", default="her,search", help="her, search or both")
-    parser.add_argument("--budget-s", type=float, default=0, help="stop starting new runs after this many seconds (0: no limit)")
+    parser.add_argument("--jobs", type=int, default=1, help="searches run at once, each in its own process")
+    parser.add_argument("--run-seconds", type=float, default=0, help="wall-time limit of one search (0: only --max-epochs)")
+    parser.add_argument("--budget-s", type=float, default=0, help="start no new search after this many seconds (0: no limit)")
     parser.add_argument("--out", type=Path, default=Path("runs/her_toy_suite"))
     parser.add_argument("--sampling", default=None, help="samples per epoch as N@TEMPERATURE,... (default: HerConfig's 8@0.1,128@0.9)")
     parser.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend")
     args = parser.parse_args()
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
 
-    import torch
+    from solver.sandbox.config import usable_cores
 
-    from solver.cli import _sampling
-    from solver.her import HerConfig, search_and_learn
-    from solver.runner import load_parts
-    from solver.tasks import toy_task
-
+    tasks = args.tasks.split(",")
+    hyper = {"sampling": args.sampling, "max_epochs": args.max_epochs, "max_new_tokens": args.max_new_tokens, "run_seconds": args.run_seconds}
+    runs = [(name, mode, seed) for seed in range(args.seeds) for name in tasks for mode in args.modes.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
-    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu"
-    parts = load_parts(args.model, sampler=args.sampler)
-    rows = []
+    log_path = args.out / "runs.jsonl"
+    rows: list[dict[str, Any]] = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()] if log_path.exists() else []
+    done = {(r["task"], r["mode"], r["seed"]) for r in rows}
+    runs = [run for run in runs if run not in done]
+    sandbox_workers = max(1, usable_cores() // args.jobs)
     started = time.monotonic()
-    with open(args.out / "runs.jsonl", "a") as log:
-        for name in args.tasks.split(","):
-            task = toy_task(name).task
-            for mode in args.modes.split(","):
-                for seed in range(args.seeds):
-                    if args.budget_s and time.monotonic() - started > args.budget_s:
-                        break
-                    config = HerConfig(max_epochs=args.max_epochs, max_new_tokens=args.max_new_tokens, seed=seed, learn=mode == "her",
-                                       **({"sampling": _sampling(args.sampling)} if args.sampling else {}))
-                    result = search_and_learn(task, sampler=parts.sampler, sandbox=parts.sandbox, tokenizer=parts.tokenizer, learner=parts.learner, config=config)
-                    row = {
-                        "task": name,
-                        "mode": mode,
-                        "seed": seed,
-                        "solved": result.solved,
-                        "epochs": len(result.epochs),
-                        "samples": result.samples,
-                        "seconds": round(result.seconds, 1),
-                        "sampling_s": round(sum(e.sampling_s for e in result.epochs), 1),
-                        "execution_s": round(sum(e.execution_s for e in result.epochs), 1),
-                        "training_s": round(sum(e.training_s for e in result.epochs), 1),
-                        "best_pixel_accuracy": max((e.best_pixel_accuracy for e in result.epochs), default=0.0),
-                        "device": device,
-                    }
-                    rows.append(row)
-                    log.write(json.dumps(row) + "\n")
-                    log.flush()
-                    print(json.dumps(row), flush=True)
-    parts.close()
-    lines = ["| task | mode | solved | epochs (each seed) | samples (mean) | seconds (mean) | sampling / execution / training s (mean) |", "|---|---|---|---|---|---|---|"]
-    keys = sorted({(r["task"], r["mode"]) for r in rows}, key=lambda k: (args.tasks.split(",").index(k[0]), k[1]))
-    for task, mode in keys:
-        group = [r for r in rows if (r["task"], r["mode"]) == (task, mode)]
-        mean = lambda field: sum(r[field] for r in group) / len(group)  # noqa: E731
-        epochs = ", ".join(str(r["epochs"]) + ("" if r["solved"] else "✗") for r in group)
-        lines.append(
-            f"| {task} | {mode} | {sum(r['solved'] for r in group)}/{len(group)} | {epochs} | {mean('samples'):.0f} | {mean('seconds'):.0f} "
-            f"| {mean('sampling_s'):.0f} / {mean('execution_s'):.1f} / {mean('training_s'):.0f} |"
-        )
-    table = "\n".join(lines)
-    (args.out / "table.md").write_text(f"device: {device}\n\n{table}\n")
-    print(table)
+    context = multiprocessing.get_context("spawn")  # CUDA cannot be forked
+    with ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_load, initargs=(args.model, args.sampler, sandbox_workers)) as pool, \
+            open(log_path, "a") as log:
+        pending = {pool.submit(_gated, run, hyper, started, args.budget_s): run for run in runs}
+        for future in as_completed(pending):
+            row = future.result()
+            if row is None:
+                continue
+            rows.append(row)
+            log.write(json.dumps(row) + "\n")
+            log.flush()
+            print(json.dumps(row), flush=True)
+    text = table(rows, tasks)
+    device = rows[0]["device"] if rows else "none"
+    (args.out / "table.md").write_text(f"device: {device}, {args.jobs} searches at once, {len(rows)} runs ({len(done)} from earlier calls), "
+                                       f"{time.monotonic() - started:.0f} s in all\n\n{text}\n")
+    print(text)
     return 0
 
 
+def _gated(run: tuple[str, str, int], hyper: dict[str, Any], started: float, budget_s: float) -> dict[str, Any] | None:
+    """``_run`` unless the suite's budget is spent (then None: the run is skipped, not failed)."""
+    if budget_s and time.monotonic() - started > budget_s:
+        return None
+    return _run(*run, hyper)
+
+
 if __name__ == "__main__":
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     raise SystemExit(main())
