@@ -114,6 +114,15 @@ def _schedule(args: argparse.Namespace, budget_s: float) -> Any:
     return ScheduleConfig.for_budget(budget_s, safety_margin_s=args.safety_margin)
 
 
+def model_files(model_dir: Path) -> dict[str, list[int]]:
+    """Size and modification time (ns) of each file of a model folder: a retrained model has the
+    same sizes, so the times tell it from the one an earlier run used (no hashing of many GB)."""
+    folder = Path(model_dir)
+    if not folder.is_dir():
+        return {}
+    return {f.name: [f.stat().st_size, f.stat().st_mtime_ns] for f in sorted(folder.iterdir()) if f.is_file()}
+
+
 def run_info(args: argparse.Namespace, her_config: Any, model_dir: Path) -> dict[str, Any]:
     """Resolved settings, code version and library versions, saved beside every output."""
     try:
@@ -131,6 +140,7 @@ def run_info(args: argparse.Namespace, her_config: Any, model_dir: Path) -> dict
         "flags": flags,
         "her": her_config.model_dump(),
         "model": str(model_dir),
+        "model_files": model_files(model_dir),
         "git_sha": sha or None,
         "python": platform.python_version(),
         "versions": versions,

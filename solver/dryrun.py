@@ -1,15 +1,22 @@
 """The dry run: solve tasks whose answers we know, then score, report and draw what happened.
 
-Writes into its output folder: submission.json (and its progress log, so a killed dry run
-resumes), report.json, summary.md, and pictures/<task>.png with the best prediction of each epoch
-beside the target (first train pair).
+Writes into its output folder: run.json (the settings), submission.json (and its progress log,
+so a killed dry run resumes), report.json, summary.md, and pictures/<task>.png with the best
+prediction of each epoch beside the target (first train pair). A folder that holds a run with
+other settings (another model, other flags) is cleared first: a rerun after a change must not
+report the old run's results as its own.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from solver.arc import ArcTask, LoadReport, load_challenges, load_dataset
 from solver.her import HerConfig, TaskSearchResult
@@ -18,6 +25,12 @@ from solver.runner import SolverParts, solve_tasks
 from solver.schedule import ScheduleConfig
 from solver.submission import score_submission
 from solver.submission.writer import write_json_atomic
+
+log = logging.getLogger(__name__)
+
+RUN_FILE = "run.json"
+# what makes two dry runs the same run; code and library versions may change between them
+_SAME_RUN_KEYS = ("flags", "her", "model", "model_files")
 
 if TYPE_CHECKING:
     from solver.workers import ProcessBackend
@@ -98,6 +111,7 @@ def dry_run(
     the faults of each task (out of memory, errors) are listed too. ``draw``: write pictures.
     """
     out_dir = Path(out_dir)
+    start_or_resume(out_dir, settings or {})
     writer = solve_tasks(
         tasks,
         parts,
@@ -131,3 +145,22 @@ def dry_run(
     report["skipped_tasks"] = (load_report or LoadReport()).as_dict()
     write_json_atomic(out_dir / "report.json", report)
     return report
+
+
+def start_or_resume(out_dir: Path, settings: dict[str, Any]) -> bool:
+    """Resume the run in ``out_dir`` if it had the same settings, else clear the folder; True if resuming."""
+    run_file = out_dir / RUN_FILE
+    settings = orjson.loads(orjson.dumps(settings))  # as it reads back: tuples become lists
+    earlier = json.loads(run_file.read_text()) if run_file.exists() else None
+    same = earlier is not None and all(earlier.get(key) == settings.get(key) for key in _SAME_RUN_KEYS)
+    if not same and out_dir.exists():
+        for name in ("submission.json", "submission.json.progress.jsonl", "report.json", "summary.md"):
+            (out_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(out_dir / "pictures", ignore_errors=True)
+        if earlier is not None:
+            log.info("%s held a run with other settings; starting afresh", out_dir)
+    elif same:
+        log.info("resuming the run in %s (delete the folder to start it afresh)", out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_file, settings)
+    return same

@@ -5,6 +5,7 @@ challenges, the report's score against an independent recount, and that a run ki
 resumes to the same file as an uninterrupted run.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -107,3 +108,19 @@ def test_dry_run_end_to_end_and_resume(model_dir, tmp_path):
     assert f"resuming: {finished_before} of 5 tasks already done" in resumed.stderr
     assert orjson.loads((cut / "submission.json").read_bytes()) == submission
     assert len(progress.read_bytes().splitlines()) == 5
+
+
+def test_a_dry_run_resumes_only_a_run_with_the_same_settings(tmp_path):
+    from solver.dryrun import start_or_resume
+
+    settings = {"flags": {"limit": 2}, "her": {"sampling": ({"n": 4, "temperature": 0.1},)}, "model": "m", "model_files": {"w": [1, 2]}, "git_sha": "a"}
+    assert start_or_resume(tmp_path, settings) is False
+    (tmp_path / "submission.json").write_text("{}")
+    (tmp_path / "pictures").mkdir()
+    # same run (another commit of the code is still the same run): resumed, nothing deleted
+    assert start_or_resume(tmp_path, {**settings, "git_sha": "b"}) is True
+    assert (tmp_path / "submission.json").exists() and (tmp_path / "pictures").exists()
+    # the model's weights changed: the old results are cleared
+    assert start_or_resume(tmp_path, {**settings, "model_files": {"w": [1, 3]}}) is False
+    assert not (tmp_path / "submission.json").exists() and not (tmp_path / "pictures").exists()
+    assert json.loads((tmp_path / "run.json").read_text())["model_files"] == {"w": [1, 3]}

@@ -25,6 +25,7 @@ import pytest
 from solver.sandbox import Sandbox, SandboxConfig, Status
 from solver.sandbox.pool import sweep_stale_rootdirs
 from tests.hostile.catalogue import CATALOGUE, Hostile
+from tests.hostile.processes import strays
 
 TIMEOUT_S = 0.5
 GRACE_S = 1.5  # a loaded 2-core machine; the worker itself answers within ~50 ms of the timeout
@@ -77,10 +78,6 @@ def listener():
 def sandbox():
     with Sandbox(SandboxConfig(workers=2, timeout_s=TIMEOUT_S)) as box:
         yield box
-
-
-def strays(box: Sandbox) -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if p.pid not in box.worker_pids]
 
 
 def nobody_connected(server: socket.socket) -> bool:

@@ -21,6 +21,7 @@ from solver.sandbox import GridResult, ProgramResult, Sandbox, SandboxConfig, St
 from solver.sandbox import pool as pool_module
 from solver.sandbox.cli import main_exec
 from solver.sandbox.outputs import BadOutput, check_output
+from tests.hostile.processes import strays
 
 TIMEOUT_S = 0.5
 GRACE_S = 0.5  # a timeout must be answered within TIMEOUT_S + GRACE_S
@@ -49,11 +50,6 @@ def expected(source: str, grid: np.ndarray) -> np.ndarray:
     namespace = {name: getattr(drawing, name) for name in drawing.__all__} | {"np": np}
     exec(source, namespace)  # noqa: S102
     return np.asarray(namespace["task"](grid.copy()))
-
-
-def strays(shared: Sandbox) -> list[psutil.Process]:
-    """This process's descendants other than the shared sandbox's workers."""
-    return [p for p in psutil.Process().children(recursive=True) if p.pid not in shared.worker_pids]
 
 
 @pytest.fixture(scope="module")
