@@ -40,7 +40,7 @@ def test_time_saved_flows_to_the_tasks_after():
     config = ScheduleConfig(budget_s=1000, safety_margin_s=0, grace_s=0)
     scheduler = BudgetScheduler(["a", "b", "c", "d"], config, workers=1, start=0.0)
     assert scheduler.next_assignment(0, 0.0).deadline == pytest.approx(250)
-    scheduler.report(0, 10.0, solved=True)  # solved in 10 s
+    scheduler.report(0, solved=True)  # solved in 10 s
     assert scheduler.next_assignment(0, 10.0).deadline == pytest.approx(10 + 990 / 3)
 
 
@@ -49,7 +49,7 @@ def test_running_tasks_hold_their_time():
     scheduler = BudgetScheduler(["a", "b", "c", "d"], config, workers=2, start=0.0)
     assert scheduler.next_assignment(0, 0.0).deadline == pytest.approx(500)  # 2000 worker-s / 4
     assert scheduler.next_assignment(1, 0.0).deadline == pytest.approx(500)  # (2000 - 500) / 3
-    scheduler.report(1, 100.0, solved=True)
+    scheduler.report(1, solved=True)
     # worker-time left 1800, worker 0 holds 400 of it, 2 tasks to go
     assert scheduler.next_assignment(1, 100.0).deadline == pytest.approx(100 + 700)
 
@@ -63,14 +63,14 @@ def test_second_round_only_after_every_first_turn_and_only_when_cut_short():
         seen.append((assignment.task_id, assignment.round))
         now += 50.0
         # a: cut short by its deadline; b: solved; c: its search ended on its own
-        scheduler.report(0, now, solved=assignment.task_id == "b", can_continue=assignment.task_id == "a")
+        scheduler.report(0, solved=assignment.task_id == "b", can_continue=assignment.task_id == "a")
     assert seen[:3] == [("a", 0), ("b", 0), ("c", 0)]
     assert len(seen) > 3 and all(task == "a" for task, _ in seen[3:])  # only a continues
     assert [r for task, r in seen if task == "a"] == list(range(len(seen) - 2))  # rounds 0, 1, 2, ...
     capped = BudgetScheduler(["a"], config.model_copy(update={"max_rounds": 2}), workers=1, start=0.0)
     for _ in range(2):
         capped.next_assignment(0, 0.0)
-        capped.report(0, 1.0, solved=False)
+        capped.report(0, solved=False)
     assert capped.next_assignment(0, 1.0) is None
 
 

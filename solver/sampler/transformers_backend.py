@@ -26,6 +26,7 @@ Choices, and why:
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Sequence
@@ -70,6 +71,14 @@ class FenceOrEosStop(StoppingCriteria):
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
 
+def cache_keyword(model) -> str:
+    """The keyword that hands a KV cache to ``forward`` and ``generate``: ``cache`` where the
+    model's forward takes it (transformers 5.24 here, where ``past_key_values`` warns and is to go
+    in 5.40), else ``past_key_values`` (the GPU image's 5.17)."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "cache" if "cache" in inspect.signature(type(base).forward).parameters else "past_key_values"
+
+
 class TransformersSampler(Sampler):
     """Samples with ``model.generate``; see the module docstring.
 
@@ -90,6 +99,7 @@ class TransformersSampler(Sampler):
         configured = [] if configured is None else [configured] if isinstance(configured, int) else list(configured)
         self.eos_ids = {tokenizer.eos_token_id, *configured}
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self.cache_kwarg = cache_keyword(model)
 
     def generate(
         self,
@@ -155,7 +165,7 @@ class TransformersSampler(Sampler):
             attention_mask=attention_mask.to(device),
             generation_config=self._generation_config(params),
             stopping_criteria=StoppingCriteriaList([stop]),
-            past_key_values=self._shared_prefix(batch_ids),
+            **{self.cache_kwarg: self._shared_prefix(batch_ids)},
         )
         generated = output[:, width:].tolist()
         return [self._completion(tokens, stop.finished_at[row]) for row, tokens in enumerate(generated)]
@@ -170,7 +180,7 @@ class TransformersSampler(Sampler):
 
         cache = DynamicCache()
         prefix = torch.tensor([first[:-1]], dtype=torch.long, device=self.model.device)
-        self.model(input_ids=prefix, past_key_values=cache, use_cache=True)
+        self.model(input_ids=prefix, use_cache=True, **{self.cache_kwarg: cache})
         cache.batch_repeat_interleave(len(batch_ids))
         return cache
 

@@ -114,7 +114,7 @@ def drive(
                 stats.died += 1
                 log.warning("worker %d died on task %s: %s", finished.worker_id, assignment.task_id, finished.error or "no reason given")
             solved, can_continue = on_result(assignment, finished)
-            scheduler.report(finished.worker_id, clock.now(), solved=solved, can_continue=can_continue and finished.result is not None)
+            scheduler.report(finished.worker_id, solved=solved, can_continue=can_continue and finished.result is not None)
             if finished.worker_lost:
                 _retire(scheduler, finished.worker_id, stats)
         now = clock.now()
@@ -123,7 +123,7 @@ def drive(
             stats.overdue += 1
             log.warning("task %s overran its deadline + grace on worker %d: stopping the worker", assignment.task_id, worker_id)
             on_result(assignment, Finished(worker_id, None, "overdue"))
-            scheduler.report(worker_id, now, solved=False, can_continue=False)
+            scheduler.report(worker_id, solved=False, can_continue=False)
             if not backend.stop(worker_id):
                 _retire(scheduler, worker_id, stats)
     stats.ended_at = clock.now()

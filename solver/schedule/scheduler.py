@@ -52,7 +52,6 @@ class TaskState:
     solved: bool = False
     finished: bool = False  # no further round: solved, ended its search, failed or abandoned
     running: bool = False
-    seconds: float = 0.0  # time spent over all its turns
 
 
 class BudgetScheduler:
@@ -76,7 +75,6 @@ class BudgetScheduler:
         self.tasks = {task_id: TaskState(task_id, i) for i, task_id in enumerate(task_ids)}
         self.workers = set(range(workers))
         self.running: dict[int, Assignment] = {}
-        self._started: dict[int, float] = {}
 
     # -- handing out -------------------------------------------------------------------------
     def _waiting(self) -> tuple[int, list[TaskState]]:
@@ -120,12 +118,11 @@ class BudgetScheduler:
         task.running = True
         assignment = Assignment(task.task_id, round_index, now + share, now + share + self.config.grace_s)
         self.running[worker_id] = assignment
-        self._started[worker_id] = now
         log.debug("worker %d: task %s round %d for %.1f s", worker_id, task.task_id, round_index, share)
         return assignment
 
     # -- taking back -------------------------------------------------------------------------
-    def report(self, worker_id: int, now: float, *, solved: bool, can_continue: bool = True) -> Assignment:
+    def report(self, worker_id: int, *, solved: bool, can_continue: bool = True) -> Assignment:
         """``worker_id`` ended its task; return the assignment it had.
 
         Args:
@@ -139,7 +136,6 @@ class BudgetScheduler:
         task = self.tasks[assignment.task_id]
         task.running = False
         task.rounds_done += 1
-        task.seconds += now - self._started.pop(worker_id)
         task.solved = task.solved or solved
         task.finished = task.solved or not can_continue
         return assignment
