@@ -37,7 +37,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from solver.learner import IGNORE_INDEX, EncodedExample, encode_example
+from solver.learner import EncodedExample, encode_example, pad_right
 from solver.prompting import BARC, completion_for, drawing_messages, render_prompt
 from solver.tasks import GeneratedTask, generate_barc_task, generate_drawing_task
 from train.config import ConfigError, DataSource
@@ -209,15 +209,7 @@ def collate(examples: Sequence[EncodedExample], pad_id: int, padding_free: bool)
         labels = torch.tensor([[t for e in examples for t in e.labels]])
         positions = torch.tensor([[p for e in examples for p in range(len(e.input_ids))]])
         return MicroBatch(input_ids, labels, None, positions)
-    width = max(len(e.input_ids) for e in examples)
-    input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
-    labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
-    attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
-    for row, example in enumerate(examples):
-        length = len(example.input_ids)
-        input_ids[row, :length] = torch.tensor(example.input_ids)
-        labels[row, :length] = torch.tensor(example.labels)
-        attention_mask[row, :length] = 1
+    input_ids, attention_mask, labels = pad_right(examples, pad_id)
     return MicroBatch(input_ids, labels, attention_mask, None)
 
 

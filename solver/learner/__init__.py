@@ -8,7 +8,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from solver.learner.config import QWEN2_LINEAR_PROJECTIONS, LearnerConfig
-from solver.learner.examples import IGNORE_INDEX, EncodedExample, encode_example
+from solver.learner.examples import IGNORE_INDEX, EncodedExample, encode_example, pad_right
 
 if TYPE_CHECKING:
     from solver.learner.learner import Learner, TrainStats
@@ -30,6 +30,7 @@ __all__ = [
     "LearnerConfig",
     "TrainStats",
     "encode_example",
+    "pad_right",
     "sequence_log_likelihood",
     "target_log_probs",
 ]

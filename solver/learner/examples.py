@@ -10,9 +10,14 @@ eos ids, so eos is always learnt (arc25 §8.4: with pad == eos it was masked out
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from solver.sampler.fence import with_closing_fence
+
+if TYPE_CHECKING:
+    import torch
 
 IGNORE_INDEX = -100  # label value that the loss skips (PyTorch's cross_entropy default)
 
@@ -57,3 +62,20 @@ def encode_example(tokenizer, prompt: str, completion: str) -> EncodedExample:
         input_ids=prompt_ids + completion_ids + [tokenizer.eos_token_id],
         prompt_length=len(prompt_ids),
     )
+
+
+def pad_right(examples: Sequence[EncodedExample], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(input_ids, attention_mask, labels)`` of ``examples`` right-padded to the longest; padding
+    is masked out and carries no label. Shared by the per-task learner and base-model training."""
+    import torch
+
+    width = max(len(example.input_ids) for example in examples)
+    input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
+    attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
+    labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
+    for row, example in enumerate(examples):
+        length = len(example.input_ids)
+        input_ids[row, :length] = torch.tensor(example.input_ids)
+        attention_mask[row, :length] = 1
+        labels[row, :length] = torch.tensor(example.labels)
+    return input_ids, attention_mask, labels

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch
 
 from solver.learner.config import LearnerConfig
-from solver.learner.examples import IGNORE_INDEX, EncodedExample, encode_example
+from solver.learner.examples import EncodedExample, encode_example, pad_right
 from solver.learner.likelihood import target_log_probs
 from solver.models.rng import seeded_rng
 from solver.sampler.interface import AdapterRef
@@ -201,15 +201,6 @@ class Learner:
         return float(loss.detach())
 
     def _collate(self, batch: list[EncodedExample]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        width = max(len(example.input_ids) for example in batch)
-        input_ids = torch.full((len(batch), width), self.pad_id, dtype=torch.long)
-        attention_mask = torch.zeros((len(batch), width), dtype=torch.long)
-        labels = torch.full((len(batch), width), IGNORE_INDEX, dtype=torch.long)
-        for row, example in enumerate(batch):
-            length = len(example.input_ids)
-            input_ids[row, :length] = torch.tensor(example.input_ids)
-            attention_mask[row, :length] = 1
-            labels[row, :length] = torch.tensor(example.labels)
         device = self.model.device
-        return input_ids.to(device), attention_mask.to(device), labels.to(device)
+        return tuple(tensor.to(device) for tensor in pad_right(batch, self.pad_id))
 
