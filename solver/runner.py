@@ -13,6 +13,8 @@ the same output file skips the tasks already finished.
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm.auto import tqdm
 
 from solver.arc import ArcTask
-from solver.her import HerConfig, TaskSearchResult, search_and_learn
+from solver.her import HerConfig, SearchState, TaskSearchResult, search_and_learn
 from solver.schedule import Assignment, BudgetScheduler, Clock, Finished, InProcessBackend, MonotonicClock, ScheduleConfig, drive
 from solver.submission import SubmissionWriter, TaskRecord, choose_attempts
 
@@ -101,17 +103,26 @@ def solve_turn(
     her_config: HerConfig | None,
     assignment: Assignment,
     on_epoch: Callable[[Any], None] | None = None,
+    state_dir: Path | None = None,
 ) -> TaskSearchResult:
-    """One scheduled turn of ``task`` (its solutions hidden): round r searches with seed + r."""
+    """One scheduled turn of ``task`` (its solutions hidden).
+
+    With ``state_dir``, a turn that stops unsolved leaves its ``SearchState`` (epoch, adapter,
+    outputs learned from) in ``state_dir/<task id>.pt`` and the task's next round goes on from
+    it, on whichever worker runs it; a round with no state to go on from (its worker died)
+    starts afresh with seed + round. The file is removed once the task is solved.
+    """
     config = her_config or HerConfig()
-    if assignment.round:
+    state_file = Path(state_dir) / f"{task.id.replace(os.sep, '_')}.pt" if state_dir is not None else None
+    resume = load_search_state(state_file) if assignment.round and state_file is not None and state_file.exists() else None
+    if assignment.round and resume is None:
         config = config.model_copy(update={"seed": config.seed + assignment.round})
     if parts.sandbox.closed:  # a batch that failed (e.g. a worker that would not start) closes it
         from solver.sandbox import Sandbox
 
         log.warning("the sandbox was closed by a failed batch; starting a new one")
         parts.sandbox = Sandbox(parts.sandbox.config)
-    return search_and_learn(
+    result = search_and_learn(
         task.without_solutions(),
         sampler=parts.sampler,
         sandbox=parts.sandbox,
@@ -120,7 +131,37 @@ def solve_turn(
         config=config,
         deadline=assignment.deadline,
         on_epoch=on_epoch,
+        resume=resume,
     )
+    if state_file is not None:
+        if result.state is not None:
+            save_search_state(state_file, result.state)
+        else:
+            state_file.unlink(missing_ok=True)
+    result.state = None  # on disk, not through the workers' pipes
+    return result
+
+
+def save_search_state(path: Path, state: SearchState) -> None:
+    """Write a task's ``SearchState`` (torch's format; the adapter's tensors as they are)."""
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    torch.save({"next_epoch": state.next_epoch, "trained": sorted(k.hex() for k in state.trained), "adapter": state.adapter}, partial)
+    os.replace(partial, path)
+
+
+def load_search_state(path: Path) -> SearchState | None:
+    """The state ``save_search_state`` wrote; None (and a warning) if it cannot be read."""
+    import torch
+
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        return SearchState(int(saved["next_epoch"]), frozenset(bytes.fromhex(k) for k in saved["trained"]), saved["adapter"])
+    except Exception as error:  # noqa: BLE001 - a broken file costs the continuation, not the run
+        log.warning("cannot read %s (%s); the round starts afresh", path, error)
+        return None
 
 
 def merge_results(previous: TaskSearchResult | None, new: TaskSearchResult) -> TaskSearchResult:
@@ -174,6 +215,7 @@ def solve_tasks(
         schedule = ScheduleConfig(**{**schedule.model_dump(), "budget_s": time_budget_s})
     clock = clock or MonotonicClock()
     writer = SubmissionWriter(output, tasks, unloadable=unloadable)
+    state_dir = writer.path.with_name(writer.path.name + ".state")  # rounds' SearchStates, removed at the end
     todo = [task for task in tasks if not writer.is_done(task.id)]
     if len(todo) < len(tasks):
         log.info("resuming: %d of %d tasks already done in %s", len(tasks) - len(todo), len(tasks), writer.path)
@@ -193,13 +235,13 @@ def solve_tasks(
                 epoch_bar.set_postfix(best=f"{metrics.best_pixel_accuracy:.0%}", novel=metrics.novel_outputs)
 
             try:
-                return solve_turn(by_id[assignment.task_id], parts, her_config, assignment, on_epoch)
+                return solve_turn(by_id[assignment.task_id], parts, her_config, assignment, on_epoch, state_dir)
             finally:
                 epoch_bar.close()
 
         workers = InProcessBackend(solve)
     else:
-        workers.use_tasks(todo)
+        workers.use_tasks(todo, state_dir)
 
     def on_result(assignment: Assignment, finished: Finished) -> tuple[bool, bool]:
         task = by_id[assignment.task_id]
@@ -225,5 +267,6 @@ def solve_tasks(
     if scheduler.unstarted:
         log.warning("%d task(s) never had a turn (out of time): %s", len(scheduler.unstarted), scheduler.unstarted[:10])
     log.info("schedule: %d turns, %d overdue, %d worker deaths", stats.assigned, stats.overdue, stats.died)
+    shutil.rmtree(state_dir, ignore_errors=True)
     return writer
 

@@ -131,9 +131,9 @@ def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection) -> None:
             message = conn.recv()
             if message is None:
                 break
-            task, assignment = message
+            task, assignment, state_dir = message
             try:
-                conn.send(("done", solve_turn(task, parts, spec.her_config, assignment)))
+                conn.send(("done", solve_turn(task, parts, spec.her_config, assignment, state_dir=state_dir)))
             except Exception:
                 conn.send(("error", traceback.format_exc()))
     except (EOFError, KeyboardInterrupt):
@@ -164,6 +164,7 @@ class ProcessBackend:
         self.specs = specs
         self.max_restarts = max_restarts
         self.tasks: dict[str, Any] = {}
+        self.state_dir: Path | None = None
         self._context = multiprocessing.get_context("spawn")
         self._workers = [self._spawn(i) for i in range(len(specs))]
         self._events: list[Finished] = []
@@ -175,9 +176,11 @@ class ProcessBackend:
         child.close()
         return _Worker(process, parent, restarts=restarts)
 
-    def use_tasks(self, tasks: list[Any]) -> None:
-        """The tasks that assignments name (sent to workers without their solutions)."""
+    def use_tasks(self, tasks: list[Any], state_dir: Path | None = None) -> None:
+        """The tasks that assignments name (sent to workers without their solutions), and the
+        folder where a task's round leaves its state for the next (``solver.runner.solve_turn``)."""
         self.tasks = {task.id: task.without_solutions() for task in tasks}
+        self.state_dir = state_dir
 
     # -- the Backend protocol ----------------------------------------------------------------
     def idle(self) -> list[int]:
@@ -190,7 +193,7 @@ class ProcessBackend:
         worker = self._workers[worker_id]
         worker.state = "busy"
         try:
-            worker.conn.send((self.tasks[assignment.task_id], assignment))
+            worker.conn.send((self.tasks[assignment.task_id], assignment, self.state_dir))
         except (OSError, ValueError) as error:  # the pipe broke: the worker died; wait() reports it
             log.warning("worker %d: could not send task %s: %s", worker_id, assignment.task_id, error)
 

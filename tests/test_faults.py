@@ -38,6 +38,9 @@ class OomLearner:
     def reset(self, seed: int) -> None:
         pass
 
+    def adapter_state(self) -> None:
+        return None
+
     def train(self, examples, seed=None):
         self.sizes.append(len(examples))
         if len(examples) > self.fits:

@@ -63,6 +63,12 @@ class RecordingLearner:
         self.trained.append(list(examples))
         return Stats(len(examples), 1.0)
 
+    def adapter_state(self):
+        return {"passes": len(self.trained)}
+
+    def load_adapter_state(self, weights):
+        self.loaded = weights
+
 
 @pytest.fixture(scope="module")
 def sandbox():
@@ -136,3 +142,31 @@ def test_a_program_that_does_not_survive_reassembly_is_kept_as_written(sandbox):
     search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
     (trained,) = learner.trained
     assert trained[0][1].removesuffix("```") == other_name  # rebuilt as `def task(img)` it would break
+
+
+def test_a_later_round_goes_on_where_the_last_stopped(sandbox, tmp_path):
+    from solver.runner import SolverParts, solve_turn
+    from solver.schedule import Assignment
+
+    first_learner = RecordingLearner()
+    config = CONFIG.model_copy(update={"max_epochs": 2})
+    first = search_and_learn(task(), sampler=ScriptedSampler([[NEAR], [PADDED]]), sandbox=sandbox, tokenizer=FakeTokenizer(), learner=first_learner, config=config)
+    assert not first.solved and first.state.next_epoch == 2
+    assert first.state.adapter == {"passes": 2} and len(first.state.trained) == 2  # NEAR's and PADDED's outputs
+
+    # the next round: epochs 2.., the adapter loaded after the reset, NEAR's output not learned again
+    learner = RecordingLearner()
+    sampler = ScriptedSampler([[NEAR], [NEAR, GOOD]])
+    second = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=CONFIG, resume=first.state)
+    assert [e.epoch for e in second.epochs] == [2, 3] and second.solved and second.state is None
+    assert learner.resets == 1 and learner.loaded == {"passes": 2} and learner.trained == []
+    assert sampler.calls[0][1][0].seed == CONFIG.seed * 1_000_003 + 2 * 101  # new samples, not round 0's again
+
+    # through the runner: the state goes to disk between rounds and is gone once solved
+    parts = SolverParts(tokenizer=FakeTokenizer(), sampler=ScriptedSampler([[NEAR], [PADDED]]), learner=RecordingLearner(), sandbox=sandbox)
+    solve_turn(task(), parts, config, Assignment("t", 0, 1e12, 1e12), state_dir=tmp_path)
+    assert (tmp_path / "t.pt").exists()
+    parts.sampler, parts.learner = ScriptedSampler([[GOOD]]), RecordingLearner()
+    result = solve_turn(task(), parts, CONFIG, Assignment("t", 1, 1e12, 1e12), state_dir=tmp_path)
+    assert [e.epoch for e in result.epochs] == [2] and result.solved and parts.learner.loaded == {"passes": 2}
+    assert not (tmp_path / "t.pt").exists() and result.state is None

@@ -175,3 +175,20 @@ def test_training_after_sampling_with_the_base_still_trains_the_adapter(lively_m
     before = sequence_log_likelihood(learner.model, tokenizer, pairs[0][0], FENCE_PROGRAM)
     learner.train([(pairs[0][0], FENCE_PROGRAM)] * 4)
     assert sequence_log_likelihood(learner.model, tokenizer, pairs[0][0], FENCE_PROGRAM) > before
+
+
+def test_a_saved_adapter_state_brings_the_trained_adapter_back(tiny_model, tokenizer, pairs):
+    """What lets a task's later round go on from its earlier one (``SearchState.adapter``)."""
+    learner = Learner(tiny_model, tokenizer, LearnerConfig(learning_rate=1e-3))
+    learner.train(pairs, seed=0)
+    trained = sequence_log_likelihood(learner.model, tokenizer, *pairs[0])
+    weights = learner.adapter_state()
+    assert weights and all(t.device.type == "cpu" for t in weights.values())
+    learner.reset()
+    assert sequence_log_likelihood(learner.model, tokenizer, *pairs[0]) != pytest.approx(trained, abs=1e-3)
+    ref = learner.adapter_ref
+    learner.load_adapter_state(weights)
+    assert learner.adapter_ref.lora_id != ref.lora_id  # samplers must not reuse the reset version
+    assert sequence_log_likelihood(learner.model, tokenizer, *pairs[0]) == pytest.approx(trained, abs=1e-5)
+    with pytest.raises(ValueError, match="do not fit"):
+        learner.load_adapter_state({"base_model.model.no_such_layer.lora_A.weight": next(iter(weights.values()))})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from conftest import EOS_PROGRAM, EOS_PROMPT_INDEX, FENCE_PROGRAM, FENCE_PROMPT_INDEX
 
@@ -230,3 +232,17 @@ def test_shared_prefix_gives_the_same_samples_as_prefilling_every_row(lively_mod
     monkeypatch.setattr(sampler, "_shared_prefix", lambda ids: None)
     assert sampler.generate(prompts[:1], params, adapter=adapter)[0] == with_prefix
     assert len({c.text for c in with_prefix}) > 1  # really sampled, not six copies of one text
+
+
+def test_generation_stops_at_the_deadline(lively_model, tokenizer, prompts):
+    import time
+
+    sampler = TransformersSampler(lively_model, tokenizer)
+    long = SamplingParams(n=4, temperature=1.0, max_new_tokens=20_000, seed=0)
+    started = time.monotonic()
+    (row,) = sampler.generate(prompts[:1], replace(long, deadline=started + 0.5))
+    assert time.monotonic() - started < 5.0  # 20,000 tokens x 4 rows would take minutes
+    assert len(row) == 4 and all(c.num_tokens < 20_000 for c in row)
+    assert any(not c.finished and c.num_tokens > 0 for c in row)  # cut at the deadline, not at eos
+    (past,) = sampler.generate(prompts[:1], replace(long, deadline=started - 1.0))
+    assert [(c.text, c.num_tokens, c.finished) for c in past] == [("", 0, False)] * 4

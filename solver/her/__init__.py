@@ -1,6 +1,6 @@
 """Search and learn (test-time hindsight experience replay) on one task."""
 
 from solver.her.config import HerConfig, SamplingSetting
-from solver.her.loop import EpochMetrics, Found, TaskSearchResult, search_and_learn
+from solver.her.loop import EpochMetrics, Found, SearchState, TaskSearchResult, search_and_learn
 
-__all__ = ["EpochMetrics", "Found", "HerConfig", "SamplingSetting", "TaskSearchResult", "search_and_learn"]
+__all__ = ["EpochMetrics", "Found", "HerConfig", "SamplingSetting", "SearchState", "TaskSearchResult", "search_and_learn"]

@@ -93,6 +93,22 @@ class EpochMetrics:
 
 
 @dataclass
+class SearchState:
+    """Where a task's search stopped, for a later round of the same task to go on from.
+
+    Attributes:
+        next_epoch: the epoch to run next; ``HerConfig.max_epochs`` counts over all rounds, and
+            sampling seeds follow the epoch, so a continued round draws new samples.
+        trained: the train outputs already learned from (with ``only_novel``, not learned again).
+        adapter: the learner's adapter weights (``Learner.adapter_state``); None without learning.
+    """
+
+    next_epoch: int
+    trained: frozenset[bytes]
+    adapter: dict[str, Any] | None = None
+
+
+@dataclass
 class TaskSearchResult:
     task_id: str
     solved: bool = False
@@ -103,6 +119,7 @@ class TaskSearchResult:
     solution: str | None = None
     seconds: float = 0.0
     faults: list[str] = field(default_factory=list)  # what went wrong and what was done about it
+    state: SearchState | None = None  # where it stopped, unless solved
 
     @property
     def samples(self) -> int:
@@ -136,6 +153,7 @@ def search_and_learn(
     config: HerConfig | None = None,
     deadline: float | None = None,
     on_epoch: Callable[[EpochMetrics], None] | None = None,
+    resume: SearchState | None = None,
 ) -> TaskSearchResult:
     """Search for a program that solves ``task``'s train pairs, learning from every attempt.
 
@@ -147,6 +165,8 @@ def search_and_learn(
         deadline: ``time.monotonic()`` value after which no new epoch phase starts; an epoch
             does not start either when the last one, as long again, would end past it.
         on_epoch: called with each epoch's metrics as it ends (progress bars, logs).
+        resume: the ``state`` of this task's previous round: go on from its epoch, its adapter
+            and what it already learned from, instead of starting afresh.
     """
     from solver.sampler import SamplingParams  # deferred: torch
 
@@ -158,6 +178,8 @@ def search_and_learn(
     learning = config.learn and learner is not None
     if learning:
         learner.reset(seed=config.seed)
+        if resume is not None and resume.adapter is not None:
+            learner.load_adapter_state(resume.adapter)
     started = time.monotonic()
     result = TaskSearchResult(task.id)
     train_inputs = [as_array(e.input) for e in task.train]
@@ -177,7 +199,8 @@ def search_and_learn(
         return render_prompt(tokenizer, fmt.messages(pairs, [augmentation.apply(g) for g in test_inputs]))
 
     plain_prompt = render(Augmentation(), train_targets)
-    trained: set[bytes] = set()
+    trained: set[bytes] = set(resume.trained) if resume is not None else set()
+    first_epoch = resume.next_epoch if resume is not None else 0
     sampling, max_new_tokens = tuple(config.sampling), config.max_new_tokens  # shrink on OOM
     last_epoch_s = 0.0
 
@@ -195,6 +218,7 @@ def search_and_learn(
                     top_p=config.top_p,
                     max_new_tokens=max_new_tokens,
                     seed=config.seed * 1_000_003 + epoch * 101 + i,
+                    deadline=deadline,
                 )
                 for i, s in enumerate(sampling)
             ]
@@ -215,7 +239,7 @@ def search_and_learn(
         result.faults.append(f"epoch {epoch}: out of memory while sampling at the smallest setting; task ends")
         return None
 
-    for epoch in range(config.max_epochs):
+    for epoch in range(first_epoch, config.max_epochs):
         if out_of_time(last_epoch_s):
             result.stop_reason = "deadline"
             break
@@ -302,6 +326,10 @@ def search_and_learn(
             trained.update(_train_key(f) for f in novel)
         _finish_epoch(result, metrics, on_epoch, epoch_started)
         last_epoch_s = metrics.seconds
+    if not result.solved:
+        # an epoch cut short by the deadline (stop_reason "deadline" before it ran) is not done
+        next_epoch = first_epoch + len(result.epochs)
+        result.state = SearchState(next_epoch, frozenset(trained), learner.adapter_state() if learning else None)
     result.seconds = time.monotonic() - started
     return result
 

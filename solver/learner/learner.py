@@ -170,6 +170,27 @@ class Learner:
             skipped=skipped,
         )
 
+    def adapter_state(self) -> dict[str, torch.Tensor]:
+        """A CPU copy of the adapter's weights: what a later round of the same task goes on from."""
+        from peft import get_peft_model_state_dict
+
+        weights = get_peft_model_state_dict(self.model, adapter_name=self.config.adapter_name)
+        return {key: value.detach().to("cpu", copy=True) for key, value in weights.items()}
+
+    def load_adapter_state(self, weights: dict[str, torch.Tensor]) -> None:
+        """Put weights from ``adapter_state`` back into the adapter (after ``reset``).
+
+        The optimizer keeps the fresh state ``reset`` gave it: AdamW's moments would triple what a
+        task's saved state weighs, and the first steps after a load only re-estimate them.
+        """
+        from peft import set_peft_model_state_dict
+
+        result = set_peft_model_state_dict(self.model, weights, adapter_name=self.config.adapter_name)
+        unexpected = getattr(result, "unexpected_keys", [])
+        if unexpected:
+            raise ValueError(f"adapter weights do not fit this learner's adapter: {unexpected[:3]}")
+        self._lora_id = next(_LORA_IDS)
+
     def save_adapter(self, folder: str) -> AdapterRef:
         """Write the adapter with PEFT's ``save_pretrained`` for backends that load from disk (vLLM).
 

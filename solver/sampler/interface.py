@@ -30,6 +30,10 @@ class SamplingParams:
         seed: seeds the sampling RNG for reproducible samples; None draws from the process RNG.
             Samples depend on the seed and on how the backend batches the call's prompts, so the
             same call with the same seed gives the same samples.
+        deadline: ``time.monotonic()`` value at which generation stops; rows cut there come back
+            unfinished. Bounds the last epoch of a task whose samples are slow (a 30x30 task on a
+            CPU took 5 minutes for one epoch). The transformers backend honours it; vLLM, fast
+            enough that an epoch is short, ignores it.
     """
 
     n: int = 1
@@ -37,6 +41,7 @@ class SamplingParams:
     top_p: float = 1.0
     max_new_tokens: int = 1024
     seed: int | None = None
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
         if self.n < 1:

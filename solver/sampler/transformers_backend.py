@@ -160,6 +160,8 @@ class TransformersSampler(Sampler):
             attention_mask[row, width - len(ids) :] = 1
 
         stop = FenceOrEosStop(self.tokenizer, width, self.eos_ids, len(batch_ids))
+        if params.deadline is not None and params.deadline <= time.monotonic():
+            return [Completion(text="", num_tokens=0, finished=False) for _ in batch_ids]
         output = self.model.generate(
             input_ids=input_ids.to(device),
             attention_mask=attention_mask.to(device),
@@ -208,6 +210,7 @@ class TransformersSampler(Sampler):
             num_return_sequences=1,
             eos_token_id=sorted(self.eos_ids),
             pad_token_id=self.pad_id,
+            max_time=None if params.deadline is None else max(0.0, params.deadline - time.monotonic()),
         )
 
     def _adapter_active(self, adapter: AdapterRef | None):
