@@ -105,7 +105,7 @@ class RecordingLearner:
     def reset(self, seed=None):
         pass
 
-    def train(self, examples, seed=None):
+    def train(self, examples, seed=None, deadline=None):
         self.trained.append(list(examples))
         return None
 

@@ -41,7 +41,7 @@ class OomLearner:
     def adapter_state(self) -> None:
         return None
 
-    def train(self, examples, seed=None):
+    def train(self, examples, seed=None, deadline=None):
         self.sizes.append(len(examples))
         if len(examples) > self.fits:
             raise RuntimeError("CUDA out of memory. Tried to allocate 1.50 GiB")

@@ -59,7 +59,7 @@ class RecordingLearner:
     def reset(self, seed=None):
         self.resets += 1
 
-    def train(self, examples, seed=None):
+    def train(self, examples, seed=None, deadline=None):
         self.trained.append(list(examples))
         return Stats(len(examples), 1.0)
 

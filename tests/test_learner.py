@@ -192,3 +192,28 @@ def test_a_saved_adapter_state_brings_the_trained_adapter_back(tiny_model, token
     assert sequence_log_likelihood(learner.model, tokenizer, *pairs[0]) == pytest.approx(trained, abs=1e-5)
     with pytest.raises(ValueError, match="do not fit"):
         learner.load_adapter_state({"base_model.model.no_such_layer.lora_A.weight": next(iter(weights.values()))})
+
+
+def test_training_to_a_deadline_keeps_the_last_examples(tiny_model, tokenizer, pairs, monkeypatch):
+    """Past the deadline no step starts; short of time, the steps dropped are the first (worst) ones."""
+    import time
+
+    from solver.learner import learner as learner_module
+
+    learner = Learner(tiny_model, tokenizer, LearnerConfig(learning_rate=1e-3))
+    assert learner.train(pairs, seed=0, deadline=time.monotonic() - 1).steps == 0
+    seen = []
+    real_step = learner._step
+
+    def step(batch):
+        seen.append(batch[0].input_ids)
+        return real_step(batch)
+
+    monkeypatch.setattr(learner, "_step", step)
+    clock = iter(range(1000))  # every step takes one "second" of perf_counter and of monotonic
+    monkeypatch.setattr(learner_module.time, "perf_counter", lambda: float(next(clock)))
+    many = pairs * 4
+    stats = learner.train(many, seed=0, deadline=time.monotonic() + 3.5)
+    assert 1 <= stats.steps < len(many)
+    encoded_last = encode_example(tokenizer, *many[-1]).input_ids
+    assert seen[0] == encode_example(tokenizer, *many[0]).input_ids and seen[-1] == encoded_last  # first (to time it), then the end

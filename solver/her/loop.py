@@ -318,7 +318,7 @@ def search_and_learn(
             tick = time.monotonic()
             novel.sort(key=lambda f: f.pixel_accuracy)  # best last
             examples = [(render(f.augmentation, f.train_outputs), fmt.completion_for(f.program)) for f in novel]
-            stats = _train(learner, examples, config.seed + epoch, result.faults, f"epoch {epoch}")
+            stats = _train(learner, examples, config.seed + epoch, result.faults, f"epoch {epoch}", deadline)
             if stats is not None:
                 metrics.train_steps, metrics.train_loss = stats.steps, stats.mean_loss
             metrics.training_s = time.monotonic() - tick
@@ -365,11 +365,11 @@ def _pairs_that_fit(
     return shown
 
 
-def _train(learner: Any, examples: list[tuple[str, str]], seed: int, faults: list[str], where: str) -> Any:
+def _train(learner: Any, examples: list[tuple[str, str]], seed: int, faults: list[str], where: str, deadline: float | None) -> Any:
     """``learner.train``; on OOM retry without the longest half of the examples; None if all fail."""
     for _ in range(MAX_OOM_RETRIES + 1):
         try:
-            return learner.train(examples, seed=seed)
+            return learner.train(examples, seed=seed, deadline=deadline)
         except Exception as error:  # noqa: BLE001 - only OOM is handled; the rest re-raises
             if not is_out_of_memory(error):
                 raise
