@@ -3,8 +3,8 @@
 Writes into its output folder: run.json (the settings), submission.json (and its progress log,
 so a killed dry run resumes), report.json, summary.md, and pictures/<task>.png with the best
 prediction of each epoch beside the target (first train pair). A folder that holds a run with
-other settings (another model, other flags) is cleared first: a rerun after a change must not
-report the old run's results as its own.
+other settings (another model, other flags, another commit of the code) is cleared first: a rerun
+after a change must not report the old run's results as its own.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from solver.submission.writer import write_json_atomic
 log = logging.getLogger(__name__)
 
 RUN_FILE = "run.json"
-# what makes two dry runs the same run; code and library versions may change between them
-_SAME_RUN_KEYS = ("flags", "her", "model", "model_files")
+# what makes two dry runs the same run: the flags, the model and the code (its commit); library
+# versions may change between them
+_SAME_RUN_KEYS = ("flags", "her", "model", "model_files", "git_sha")
 
 if TYPE_CHECKING:
     from solver.workers import ProcessBackend

@@ -117,10 +117,14 @@ def test_a_dry_run_resumes_only_a_run_with_the_same_settings(tmp_path):
     assert start_or_resume(tmp_path, settings) is False
     (tmp_path / "submission.json").write_text("{}")
     (tmp_path / "pictures").mkdir()
-    # same run (another commit of the code is still the same run): resumed, nothing deleted
-    assert start_or_resume(tmp_path, {**settings, "git_sha": "b"}) is True
+    # the same run (other library versions): resumed, nothing deleted
+    assert start_or_resume(tmp_path, {**settings, "versions": {"torch": "9"}}) is True
     assert (tmp_path / "submission.json").exists() and (tmp_path / "pictures").exists()
     # the model's weights changed: the old results are cleared
     assert start_or_resume(tmp_path, {**settings, "model_files": {"w": [1, 3]}}) is False
     assert not (tmp_path / "submission.json").exists() and not (tmp_path / "pictures").exists()
     assert json.loads((tmp_path / "run.json").read_text())["model_files"] == {"w": [1, 3]}
+    # so does another commit of the code
+    (tmp_path / "submission.json").write_text("{}")
+    assert start_or_resume(tmp_path, {**settings, "model_files": {"w": [1, 3]}, "git_sha": "b"}) is False
+    assert not (tmp_path / "submission.json").exists()
