@@ -170,3 +170,17 @@ def test_a_later_round_goes_on_where_the_last_stopped(sandbox, tmp_path):
     result = solve_turn(task(), parts, CONFIG, Assignment("t", 1, 1e12, 1e12), state_dir=tmp_path)
     assert [e.epoch for e in result.epochs] == [2] and result.solved and parts.learner.loaded == {"passes": 2}
     assert not (tmp_path / "t.pt").exists() and result.state is None
+
+
+def test_an_output_whose_training_did_not_happen_stays_novel(sandbox):
+    """The deadline (or an OOM) can skip an epoch's training; its outputs are learned later, not lost."""
+
+    class SkipsFirstPass(RecordingLearner):
+        def train(self, examples, seed=None, deadline=None):
+            self.trained.append(list(examples))
+            return Stats(0 if len(self.trained) == 1 else len(examples), 1.0)
+
+    learner = SkipsFirstPass()
+    config = CONFIG.model_copy(update={"max_epochs": 2})
+    search_and_learn(task(), sampler=ScriptedSampler([[NEAR], [NEAR]]), sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    assert len(learner.trained) == 2 and learner.trained[0] == learner.trained[1]  # NEAR's relabeled task, again

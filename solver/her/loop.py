@@ -314,6 +314,9 @@ def search_and_learn(
         novel = [f for f in found if _train_key(f) not in trained and not _draws_nothing(f, train_inputs)]
         novel = list({_train_key(f): f for f in sorted(novel, key=lambda f: -len(f.program))}.values())
         metrics.novel_outputs = len(novel)
+        learned = novel  # searching without learning: "novel" still means not seen before
+        if learning:
+            learned = []  # unless it trains: outputs whose training the deadline skipped stay novel for the next round
         if learning and novel and not out_of_time():
             tick = time.monotonic()
             novel.sort(key=lambda f: f.pixel_accuracy)  # best last
@@ -321,9 +324,10 @@ def search_and_learn(
             stats = _train(learner, examples, config.seed + epoch, result.faults, f"epoch {epoch}", deadline)
             if stats is not None:
                 metrics.train_steps, metrics.train_loss = stats.steps, stats.mean_loss
+                learned = novel if stats.steps else []
             metrics.training_s = time.monotonic() - tick
         if config.only_novel:
-            trained.update(_train_key(f) for f in novel)
+            trained.update(_train_key(f) for f in learned)
         _finish_epoch(result, metrics, on_epoch, epoch_started)
         last_epoch_s = metrics.seconds
     if not result.solved:
