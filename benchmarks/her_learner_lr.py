@@ -21,13 +21,15 @@ from typing import Any
 
 
 class ReplayFirstCall:
-    """A sampler that draws its first ``generate`` call once and replays it to every later run."""
+    """A sampler that draws the first ``generate`` call of its first run and replays it as the
+    first call of every later run; later calls go to that run's own sampler."""
 
-    def __init__(self, sampler: Any) -> None:
-        self.sampler, self.first, self.calls = sampler, None, 0
+    def __init__(self) -> None:
+        self.sampler: Any = None
+        self.first, self.calls = None, 0
 
-    def start_run(self) -> None:
-        self.calls = 0
+    def start_run(self, sampler: Any) -> None:
+        self.sampler, self.calls = sampler, 0
 
     def adapter_for(self, learner: Any) -> Any:
         return self.sampler.adapter_for(learner)
@@ -70,7 +72,7 @@ def main() -> int:
     config = HerConfig(max_epochs=2, sampling=_sampling(args.sampling), max_new_tokens=args.max_new_tokens, seed=args.seed)
     pairs = [(as_array(e.input), as_array(e.output)) for e in toy.task.train]
     rows = []
-    replay = None
+    replay = ReplayFirstCall()
     with Sandbox(SandboxConfig()) as sandbox:
         for rate in [float(r) for r in args.rates.split(",")]:
             model, tokenizer = load_model(args.model)
@@ -80,10 +82,7 @@ def main() -> int:
             learner = Learner(model, tokenizer, LearnerConfig(learning_rate=rate))
             learner.reset(seed=args.seed)
             before = sequence_log_likelihood(learner.model, tokenizer, prompt, target) / n_tokens
-            sampler = TransformersSampler(learner.model, tokenizer)
-            replay = ReplayFirstCall(sampler) if replay is None else replay
-            replay.sampler = sampler
-            replay.start_run()
+            replay.start_run(TransformersSampler(learner.model, tokenizer))
             result = search_and_learn(toy.task, sampler=replay, sandbox=sandbox, tokenizer=tokenizer, learner=learner, config=config)
             after = sequence_log_likelihood(learner.model, tokenizer, prompt, target) / n_tokens
             epochs = [e.as_dict() for e in result.epochs]

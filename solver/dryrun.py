@@ -9,7 +9,6 @@ after a change must not report the old run's results as its own.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from collections.abc import Sequence
@@ -152,7 +151,7 @@ def start_or_resume(out_dir: Path, settings: dict[str, Any]) -> bool:
     """Resume the run in ``out_dir`` if it had the same settings, else clear the folder; True if resuming."""
     run_file = out_dir / RUN_FILE
     settings = orjson.loads(orjson.dumps(settings))  # as it reads back: tuples become lists
-    earlier = json.loads(run_file.read_text()) if run_file.exists() else None
+    earlier = orjson.loads(run_file.read_bytes()) if run_file.exists() else None
     same = earlier is not None and all(earlier.get(key) == settings.get(key) for key in _SAME_RUN_KEYS)
     if not same and out_dir.exists():
         for name in ("submission.json", "submission.json.progress.jsonl", "report.json", "summary.md"):

@@ -314,9 +314,9 @@ def search_and_learn(
         novel = [f for f in found if _train_key(f) not in trained and not _draws_nothing(f, train_inputs)]
         novel = list({_train_key(f): f for f in sorted(novel, key=lambda f: -len(f.program))}.values())
         metrics.novel_outputs = len(novel)
-        learned = novel  # searching without learning: "novel" still means not seen before
-        if learning:
-            learned = []  # unless it trains: outputs whose training the deadline skipped stay novel for the next round
+        # searching: novel means not seen before; learning: not learned yet, so outputs whose
+        # training a deadline or OOM skipped stay novel for the next epoch or round
+        learned = [] if learning else novel
         if learning and novel and not out_of_time():
             tick = time.monotonic()
             novel.sort(key=lambda f: f.pixel_accuracy)  # best last
@@ -331,9 +331,8 @@ def search_and_learn(
         _finish_epoch(result, metrics, on_epoch, epoch_started)
         last_epoch_s = metrics.seconds
     if not result.solved:
-        # an epoch cut short by the deadline (stop_reason "deadline" before it ran) is not done
-        next_epoch = first_epoch + len(result.epochs)
-        result.state = SearchState(next_epoch, frozenset(trained), learner.adapter_state() if learning else None)
+        # an epoch the deadline kept from starting is not in result.epochs: the next round runs it
+        result.state = SearchState(first_epoch + len(result.epochs), frozenset(trained), learner.adapter_state() if learning else None)
     result.seconds = time.monotonic() - started
     return result
 
