@@ -37,6 +37,7 @@ import json
 import platform
 import time
 import traceback
+from pathlib import Path
 from dataclasses import asdict, dataclass
 
 import torch
@@ -72,6 +73,7 @@ class Setup:
     padding_free: bool = False
     compile: bool = False
     attention: str = "sdpa"  # ours only; flex_attention skips the masked blocks of packed rows
+    liger: bool = False  # ours only: Liger's fused kernels (train.models.use_liger_kernels), CUDA only
 
 
 FAMILIES = {
@@ -82,12 +84,21 @@ FAMILIES = {
         Setup("full-padding-free", adapter=False, padding_free=True),
         Setup("full-padding-free-flex", adapter=False, padding_free=True, attention="flex_attention"),
         Setup("full-compile", adapter=False, compile=True),
+        Setup("full-liger", adapter=False, liger=True),
+        Setup("full-bf16-liger", adapter=False, precision="bf16", liger=True),
+        Setup("full-liger-padding-free-flex", adapter=False, liger=True, padding_free=True, attention="flex_attention"),
+        Setup("full-bf16-liger-padding-free-flex", adapter=False, precision="bf16", liger=True, padding_free=True,
+              attention="flex_attention"),
     ],
     "dora": [
         Setup("dora", adapter=True, precision="bf16"),
         Setup("dora-padding-free", adapter=True, precision="bf16", padding_free=True),
         Setup("dora-padding-free-flex", adapter=True, precision="bf16", padding_free=True, attention="flex_attention"),
         Setup("dora-compile", adapter=True, precision="bf16", compile=True),
+        Setup("dora-liger", adapter=True, precision="bf16", liger=True),
+        Setup("dora-liger-padding-free-flex", adapter=True, precision="bf16", liger=True, padding_free=True,
+              attention="flex_attention"),
+        Setup("dora-liger-compile", adapter=True, precision="bf16", liger=True, compile=True),
     ],
 }
 
@@ -100,6 +111,8 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seq-len", type=int, default=512, help="longest sample (tokens); lengths are in [seq_len/2, seq_len]")
     parser.add_argument("--modes", default="naive,full,dora",
                         help=f"comma-separated families ({','.join(FAMILIES)}) or configuration names (full-compile, ...)")
+    parser.add_argument("--profile", metavar="DIR", default=None,
+                        help="after timing, profile 2 steps of each configuration; DIR/<config>.txt gets the top kernels")
     return parser
 
 
@@ -116,8 +129,11 @@ def make_samples(n_batches: int, batch_size: int, seq_len: int, vocab: int) -> l
     return batches
 
 
-def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None, device: torch.device):
+def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None, device: torch.device,
+                liger: bool = False):
     from transformers import Qwen2Config, Qwen2ForCausalLM
+
+    from train.models import use_liger_kernels
 
     config = Qwen2Config(**shape, tie_word_embeddings=True, max_position_embeddings=8192)
     if attn is not None:
@@ -125,6 +141,8 @@ def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None
     torch.manual_seed(0)
     with torch.device(device):
         model = Qwen2ForCausalLM(config).to(dtype)
+    if liger and not use_liger_kernels(model):
+        raise RuntimeError("Liger kernels could not be applied")
     if adapter:
         model = add_adapter(model, **DORA)
     return model.train()
@@ -215,7 +233,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         )
         autocast_dtype = torch.bfloat16 if precision == "bf16-mixed" else None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-        model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device)
+        model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device, liger=setup.liger)
         config = TrainConfig(output_dir="unused", from_scratch="tiny", learning_rate=1e-4, max_steps=10**6, warmup_ratio=0)
         optimizer = make_optimizer(model, config)
         scheduler = make_scheduler(optimizer, config)
@@ -255,8 +273,34 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         "model_tflops": round(model_flops / 1e12, 2),
         "peak_memory_gb": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
     }
+    if args.profile:
+        record["profile"] = profile(run, len(samples), device, Path(args.profile) / f"{setup.name}.txt")
     del model, optimizer
     return record
+
+
+def profile(run, n_batches: int, device: torch.device, path: Path) -> dict:
+    """Profile two more steps: top kernels to ``path``; returns device-busy and wall seconds per step.
+
+    Busy time well below wall time means the GPU waits on the host (kernel launches, Python).
+    """
+    from torch.profiler import ProfilerActivity
+    from torch.profiler import profile as torch_profile
+
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    _sync(device)
+    started = time.perf_counter()
+    with torch_profile(activities=activities) as prof:
+        for index in range(2):
+            run(index % n_batches)
+        _sync(device)
+    wall = (time.perf_counter() - started) / 2
+    averages = prof.key_averages()
+    sort_by = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
+    busy = sum(getattr(event, sort_by) for event in averages) / 1e6 / 2
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(averages.table(sort_by=sort_by, row_limit=40, max_name_column_width=90))
+    return {"wall_s_per_step": round(wall, 4), "busy_s_per_step": round(busy, 4)}
 
 
 def main(argv: list[str] | None = None) -> int:

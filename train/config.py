@@ -115,6 +115,11 @@ class TrainConfig(BaseModel):
     attn_implementation: Literal["sdpa", "eager", "flex_attention"] = Field("sdpa", description="transformers attention kernel")
     padding_free: bool = Field(False, description="pack each micro-batch into one row (position_ids), no padding")
     compile: bool = Field(False, description="torch.compile the model (inductor)")
+    liger_kernels: bool = Field(
+        True,
+        description="on CUDA, Liger's fused Triton kernels (RMSNorm, RoPE, SwiGLU, and the head + loss without "
+        "materialising the logits) when liger-kernel is installed; ignored on the CPU",
+    )
     gradient_checkpointing: bool = Field(False, description="recompute activations in the backward pass to save memory")
     num_workers: int | None = Field(None, ge=0, description="data-loader processes per rank (about 250 samples/s each); None = CPU cores / ranks - 1")
 

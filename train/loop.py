@@ -200,7 +200,7 @@ def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = Tru
                     precision)
     accelerator.wait_for_everyone()
 
-    model, tokenizer = build_model(config, precision)
+    model, tokenizer = build_model(config, precision, cuda)
     model.to(accelerator.device)
     optimizer = make_optimizer(model, config)
     scheduler = make_scheduler(optimizer, config)

@@ -55,13 +55,14 @@ def load_tokenizer(config: TrainConfig) -> PreTrainedTokenizerBase:
     return load_project_tokenizer()
 
 
-def build_model(config: TrainConfig, precision: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def build_model(config: TrainConfig, precision: str, cuda: bool = False) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """The model to train, on the CPU, in training mode, and its tokenizer.
 
     From scratch: a new ``config.from_scratch`` model seeded by ``config.seed``, every weight
     trainable. From a folder: the pretrained model, every weight trainable with
     ``full_finetune``, else frozen inside a PEFT adapter (LoRA or DoRA, rsLoRA, every linear
-    layer but the head), initialised from ``config.seed``.
+    layer but the head), initialised from ``config.seed``. With ``cuda`` (the model will train on
+    a GPU) and ``config.liger_kernels``, Liger's fused kernels replace the model's own.
     """
     from solver.models import create_model, load_model
 
@@ -72,6 +73,8 @@ def build_model(config: TrainConfig, precision: str) -> tuple[PreTrainedModel, P
     else:
         model, tokenizer = load_model(config.model, device="cpu", dtype=dtype)
     model.set_attn_implementation(config.attn_implementation)
+    if cuda and config.liger_kernels:
+        use_liger_kernels(model)
     if config.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     if config.adapter:
@@ -87,6 +90,30 @@ def build_model(config: TrainConfig, precision: str) -> tuple[PreTrainedModel, P
     )
     assert trainable > 0, "no trainable parameters"
     return model.train(), tokenizer
+
+
+def use_liger_kernels(model: PreTrainedModel) -> bool:
+    """Swap in Liger's Triton kernels (CUDA only) where Liger supports the architecture; True if it did.
+
+    Why: the head + cross-entropy of a 151,936-token vocabulary materialises float32 logits of
+    4 x vocabulary bytes per token (5 GB for 8k tokens) and reads them several times; Liger's
+    fused linear cross-entropy computes the loss chunk by chunk without them, and its RMSNorm,
+    RoPE and SwiGLU kernels each replace several elementwise passes. Weights and outputs are the
+    model's own: a model trained with them saves, loads and samples as any other. Applied before
+    any adapter, so that PEFT wraps the patched modules.
+    """
+    try:
+        from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN
+    except ImportError:
+        logger.warning("liger-kernel is not installed: training without fused kernels (pip install liger-kernel)")
+        return False
+    apply = MODEL_TYPE_TO_APPLY_LIGER_FN.get(model.config.model_type)
+    if apply is None:
+        logger.warning("Liger has no kernels for model type %r: training without them", model.config.model_type)
+        return False
+    apply(model=model)
+    logger.info("Liger kernels: RMSNorm, RoPE, SwiGLU, fused linear cross-entropy")
+    return True
 
 
 def add_adapter(model, *, rank: int, alpha: float, use_dora: bool, use_rslora: bool, seed: int):
