@@ -33,12 +33,16 @@ def test_naive_family_prints_json_lines_and_a_table(bench, capsys, torch_one_thr
 
 
 @pytest.mark.parametrize("name", ["full", "full-padding-free", "dora"])
-def test_our_step_is_measured(bench, name, torch_one_thread):
+def test_our_step_is_measured(bench, name, torch_one_thread, tmp_path):
     setup = next(s for family in bench.FAMILIES.values() for s in family if s.name == name)
-    args = argparse.Namespace(size="tiny", steps=1, batch_size=2, seq_len=64)
+    profile = tmp_path / "profiles" if name == "dora" else None
+    args = argparse.Namespace(size="tiny", steps=1, batch_size=2, seq_len=64, profile=profile)
     samples = bench.make_samples(bench.WARMUP_STEPS + 1, 2, 64, bench.TINY["vocab_size"])
     record = bench.measure(setup, args, samples, torch.device("cpu"), peak=1e12)
     assert record["tokens_per_s"] > 0 and record["attention"] == "sdpa"
+    if profile is not None:  # the kernel table of two more steps, and their timing
+        assert "aten::mm" in (profile / "dora.txt").read_text()
+        assert record["profile"]["wall_s_per_step"] > 0 and record["profile"]["busy_s_per_step"] > 0
 
 
 def test_flops_count_the_qwen_matmuls(bench):

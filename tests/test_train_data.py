@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader
 from solver.learner import IGNORE_INDEX
 from solver.tasks import DrawingTaskConfig
 from train.config import DataSource
-from train.data import StepLayout, TrainStream, collate, draw_task, encode_task, validation_batches
+from train.data import PAD_MULTIPLE, StepLayout, TrainStream, collate, draw_task, encode_task, validation_batches
 
 MIX = (DataSource(task=DrawingTaskConfig(max_side=4, max_examples=2, max_draws=3)),)
 
@@ -127,7 +127,8 @@ def test_padding_is_masked_and_padding_free_restarts_positions(tokenizer):
     examples = [encode_task(tokenizer, draw_task(0, 0, i, MIX)) for i in range(3)]
     lengths = [len(e.input_ids) for e in examples]
     padded = collate(examples, tokenizer.pad_token_id, padding_free=False)
-    assert padded.input_ids.shape == (3, max(lengths))
+    width = -(-max(lengths) // PAD_MULTIPLE) * PAD_MULTIPLE  # the longest, rounded up to a multiple
+    assert padded.input_ids.shape == (3, width) and width - max(lengths) < PAD_MULTIPLE
     assert padded.attention_mask.sum(1).tolist() == lengths
     assert (padded.labels[padded.attention_mask == 0] == IGNORE_INDEX).all()
     packed = collate(examples, tokenizer.pad_token_id, padding_free=True)

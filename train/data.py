@@ -202,14 +202,22 @@ def fitting_example(
     )
 
 
+PAD_MULTIPLE = 64
+
+
 def collate(examples: Sequence[EncodedExample], pad_id: int, padding_free: bool) -> MicroBatch:
-    """One micro-batch from encoded examples: right-padded to the longest, or packed into one row."""
+    """One micro-batch from encoded examples: right-padded to the longest, or packed into one row.
+
+    Padded rows are as long as the longest sample rounded up to ``PAD_MULTIPLE`` tokens: on a GPU
+    every new shape costs kernel planning (cuDNN attention builds a plan per sequence length), and
+    with a handful of widths the plans are reused instead of rebuilt step after step.
+    """
     if padding_free:
         input_ids = torch.tensor([[t for e in examples for t in e.input_ids]])
         labels = torch.tensor([[t for e in examples for t in e.labels]])
         positions = torch.tensor([[p for e in examples for p in range(len(e.input_ids))]])
         return MicroBatch(input_ids, labels, None, positions)
-    input_ids, attention_mask, labels = pad_right(examples, pad_id)
+    input_ids, attention_mask, labels = pad_right(examples, pad_id, multiple=PAD_MULTIPLE)
     return MicroBatch(input_ids, labels, attention_mask, None)
 
 

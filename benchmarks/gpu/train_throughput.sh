@@ -7,14 +7,17 @@
 set -euo pipefail
 OUT_DIR=${1:?output folder}
 BATCH=${2:-32}
-MODES=${3:-naive,full-bf16-weights,full,full-liger,full-bf16-liger,full-liger-padding-free-flex,full-bf16-liger-padding-free-flex,dora,dora-liger,dora-liger-padding-free-flex}
-COMPILE_MODES=${4:-dora-liger-compile,full-compile}
+MODES=${3:-naive-full,naive-dora,full,full-bf16-weights,full-liger,full-bf16-liger,full-liger-padding-free-flex,full-bf16-liger-padding-free-flex,dora,dora-liger,dora-liger-padding-free-flex}
+COMPILE_MODES=${4-dora-liger-compile,full-compile}
 mkdir -p "$OUT_DIR"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT_DIR/gpu.txt"
-python3 -m pytest -q -p no:cacheprovider tests/test_liger_kernels.py 2>&1 | tail -15 | tee "$OUT_DIR/liger_tests.txt"
+if [ "${TESTS:-1}" = 1 ]; then
+  python3 -m pytest -q -p no:cacheprovider tests/test_liger_kernels.py 2>&1 | tail -15 | tee "$OUT_DIR/liger_tests.txt"
+fi
 python3 benchmarks/train_throughput.py --size qwen0.5b --steps 20 --batch-size "$BATCH" --seq-len 512 \
   --modes "$MODES" --profile "$OUT_DIR/profiles" 2>&1 | tee "$OUT_DIR/throughput.txt"
+[ -z "$COMPILE_MODES" ] && exit 0
 timeout "${COMPILE_SECONDS:-240}" python3 benchmarks/train_throughput.py --size qwen0.5b --steps 20 --batch-size "$BATCH" \
   --seq-len 512 --modes "$COMPILE_MODES" 2>&1 | tee "$OUT_DIR/throughput_compile.txt" || echo "compile runs: exit $?"

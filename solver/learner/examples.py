@@ -64,12 +64,16 @@ def encode_example(tokenizer, prompt: str, completion: str) -> EncodedExample:
     )
 
 
-def pad_right(examples: Sequence[EncodedExample], pad_id: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``(input_ids, attention_mask, labels)`` of ``examples`` right-padded to the longest; padding
-    is masked out and carries no label. Shared by the per-task learner and base-model training."""
+def pad_right(
+    examples: Sequence[EncodedExample], pad_id: int, multiple: int = 1
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(input_ids, attention_mask, labels)`` of ``examples`` right-padded to the longest, rounded
+    up to a ``multiple``; padding is masked out and carries no label. Shared by the per-task
+    learner and base-model training."""
     import torch
 
-    width = max(len(example.input_ids) for example in examples)
+    longest = max(len(example.input_ids) for example in examples)
+    width = -(-longest // multiple) * multiple
     input_ids = torch.full((len(examples), width), pad_id, dtype=torch.long)
     attention_mask = torch.zeros((len(examples), width), dtype=torch.long)
     labels = torch.full((len(examples), width), IGNORE_INDEX, dtype=torch.long)
