@@ -79,7 +79,7 @@ class Setup:
 FAMILIES = {
     "naive": [Setup("naive-full", adapter=False, naive=True), Setup("naive-dora", adapter=True, naive=True)],
     "full": [
-        Setup("full", adapter=False),
+        Setup("full-bf16-mixed", adapter=False),
         Setup("full-bf16-weights", adapter=False, precision="bf16"),
         Setup("full-padding-free", adapter=False, padding_free=True),
         Setup("full-padding-free-flex", adapter=False, padding_free=True, attention="flex_attention"),
@@ -91,7 +91,7 @@ FAMILIES = {
               attention="flex_attention"),
     ],
     "dora": [
-        Setup("dora", adapter=True, precision="bf16"),
+        Setup("dora-bf16", adapter=True, precision="bf16"),
         Setup("dora-padding-free", adapter=True, precision="bf16", padding_free=True),
         Setup("dora-padding-free-flex", adapter=True, precision="bf16", padding_free=True, attention="flex_attention"),
         Setup("dora-compile", adapter=True, precision="bf16", compile=True),
@@ -110,7 +110,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--batch-size", type=int, default=16, help="samples per step (one micro-batch)")
     parser.add_argument("--seq-len", type=int, default=512, help="longest sample (tokens); lengths are in [seq_len/2, seq_len]")
     parser.add_argument("--modes", default="naive,full,dora",
-                        help=f"comma-separated families ({','.join(FAMILIES)}) or configuration names (full-compile, ...)")
+                        help=f"comma-separated families ({','.join(FAMILIES)}) or configuration names (full-liger, ...)")
     parser.add_argument("--profile", metavar="DIR", default=None,
                         help="after timing, profile 2 steps of each configuration; DIR/<config>.txt gets the top kernels")
     return parser

@@ -32,19 +32,25 @@ def test_naive_family_prints_json_lines_and_a_table(bench, capsys, torch_one_thr
     assert any(line.startswith("| naive-dora |") for line in out)
 
 
-@pytest.mark.parametrize("name", ["full", "full-padding-free", "dora"])
+@pytest.mark.parametrize("name", ["full-bf16-mixed", "full-padding-free", "dora-bf16"])
 def test_our_step_is_measured(bench, name, torch_one_thread, tmp_path):
     setup = next(s for family in bench.FAMILIES.values() for s in family if s.name == name)
-    profile = tmp_path / "profiles" if name == "dora" else None
+    profile = tmp_path / "profiles" if name == "dora-bf16" else None
     args = argparse.Namespace(size="tiny", steps=1, batch_size=2, seq_len=64, profile=profile)
     samples = bench.make_samples(bench.WARMUP_STEPS + 1, 2, 64, bench.TINY["vocab_size"])
     record = bench.measure(setup, args, samples, torch.device("cpu"), peak=1e12)
     assert record["tokens_per_s"] > 0 and record["attention"] == "sdpa"
     if profile is not None:  # the kernel table of two more steps, and their timing
-        assert "aten::mm" in (profile / "dora.txt").read_text()
+        assert "aten::mm" in (profile / "dora-bf16.txt").read_text()
         assert record["profile"]["wall_s_per_step"] > 0 and record["profile"]["busy_s_per_step"] > 0
 
 
 def test_flops_count_the_qwen_matmuls(bench):
     # Qwen2.5-0.5B: 494M parameters, embeddings tied, so the matmul weights are all of them.
     assert bench.matmul_flops(bench.QWEN05B) == pytest.approx(494e6, rel=0.01)
+
+
+def test_configuration_names_are_not_family_names(bench):
+    """``--modes full`` must mean one thing: a family name that is also a configuration hid the latter."""
+    names = [setup.name for family in bench.FAMILIES.values() for setup in family]
+    assert len(names) == len(set(names)) and not set(names) & set(bench.FAMILIES)
