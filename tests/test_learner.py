@@ -217,3 +217,17 @@ def test_training_to_a_deadline_keeps_the_last_examples(tiny_model, tokenizer, p
     assert 1 <= stats.steps < len(many)
     encoded_last = encode_example(tokenizer, *many[-1]).input_ids
     assert seen[0] == encode_example(tokenizer, *many[0]).input_ids and seen[-1] == encoded_last  # first (to time it), then the end
+
+
+def test_pad_right_masks_padding_and_rounds_the_width_up():
+    from solver.learner import EncodedExample
+    from solver.learner.examples import pad_right
+
+    examples = [EncodedExample([5, 6, 7], prompt_length=1), EncodedExample([8, 9, 10, 11, 12], prompt_length=2)]
+    input_ids, attention_mask, labels = pad_right(examples, pad_id=0)
+    assert input_ids.tolist() == [[5, 6, 7, 0, 0], [8, 9, 10, 11, 12]]
+    assert attention_mask.sum(1).tolist() == [3, 5]
+    assert labels.tolist() == [[IGNORE_INDEX, 6, 7, IGNORE_INDEX, IGNORE_INDEX], [IGNORE_INDEX, IGNORE_INDEX, 10, 11, 12]]
+    rounded_ids, rounded_mask, rounded_labels = pad_right(examples, pad_id=0, multiple=4)
+    assert rounded_ids.shape == (2, 8) and rounded_mask.sum(1).tolist() == [3, 5]
+    assert (rounded_labels[:, 5:] == IGNORE_INDEX).all() and (rounded_ids[:, :5] == input_ids).all()

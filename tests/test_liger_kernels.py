@@ -38,11 +38,11 @@ def batch(vocab: int, device: str, padding_free: bool) -> dict[str, torch.Tensor
 
 
 def test_build_model_leaves_the_cpu_model_alone(tmp_path):
-    """On the CPU (and with the option off) the model keeps transformers' own modules and forward."""
+    """On the CPU, even with the kernels asked for, the model keeps transformers' own modules and forward."""
     from train.config import TrainConfig
     from train.models import build_model
 
-    config = TrainConfig(output_dir=str(tmp_path), from_scratch="tiny")
+    config = TrainConfig(output_dir=str(tmp_path), from_scratch="tiny", liger_kernels="on")
     model, _ = build_model(config, "fp32", cuda=False)
     assert "forward" not in vars(model)  # the class's forward, not an instance patch
     assert type(model.model.norm).__module__.startswith("transformers.")
@@ -71,14 +71,14 @@ def test_liger_loss_and_gradients_match_the_models_own(padding_free):
 
 @needs_gpu
 def test_training_with_liger_lowers_the_loss(tmp_path):
-    """A short run of ``python -m train`` on the GPU with Liger on (the default) learns."""
+    """A short run of ``python -m train`` on the GPU with Liger on learns."""
     from train.config import TrainConfig
     from train.loop import run_training
 
     config = TrainConfig(
         output_dir=str(tmp_path), from_scratch="tiny", max_steps=30, batch_size=16, per_device_batch_size=16,
         max_seq_len=1024, learning_rate=3e-3, warmup_ratio=0.1, logging_steps=5, save_steps=0, eval_steps=0,
-        sample_eval_steps=0, num_workers=0, padding_free=True, attn_implementation="flex_attention",
+        sample_eval_steps=0, num_workers=0, padding_free=True, attn_implementation="flex_attention", liger_kernels="on",
     )
     losses = []
     run_training(config, progress=lambda step, metrics: losses.append(metrics["train/loss"]))

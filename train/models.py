@@ -62,7 +62,7 @@ def build_model(config: TrainConfig, precision: str, cuda: bool = False) -> tupl
     trainable. From a folder: the pretrained model, every weight trainable with
     ``full_finetune``, else frozen inside a PEFT adapter (LoRA or DoRA, rsLoRA, every linear
     layer but the head), initialised from ``config.seed``. With ``cuda`` (the model will train on
-    a GPU) and ``config.liger_kernels``, Liger's fused kernels replace the model's own.
+    a GPU), Liger's fused kernels replace the model's own as ``config.liger_kernels`` says.
     """
     from solver.models import create_model, load_model
 
@@ -73,8 +73,10 @@ def build_model(config: TrainConfig, precision: str, cuda: bool = False) -> tupl
     else:
         model, tokenizer = load_model(config.model, device="cpu", dtype=dtype)
     model.set_attn_implementation(config.attn_implementation)
-    if cuda and config.liger_kernels:
-        use_liger_kernels(model)
+    wanted = config.liger_kernels == "on" or (config.liger_kernels == "auto" and precision == "bf16")
+    if cuda and wanted and not use_liger_kernels(model) and config.liger_kernels == "on":
+        raise RuntimeError("--liger-kernels on, but Liger has no kernels for this model here (see the warning above); "
+                           "pip install liger-kernel, or pass --liger-kernels auto")
     if config.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     if config.adapter:
