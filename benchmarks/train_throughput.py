@@ -74,6 +74,7 @@ class Setup:
     compile: bool = False
     attention: str = "sdpa"  # ours only; flex_attention skips the masked blocks of packed rows
     liger: bool = False  # ours only: Liger's fused kernels (train.models.use_liger_kernels), CUDA only
+    bf16_adapter: bool = False  # ours only: adapter weights in bf16 too (PEFT keeps them in float32)
 
 
 FAMILIES = {
@@ -87,6 +88,7 @@ FAMILIES = {
         Setup("full-liger", adapter=False, liger=True),
         Setup("full-bf16-liger", adapter=False, precision="bf16", liger=True),
         Setup("full-liger-padding-free-flex", adapter=False, liger=True, padding_free=True, attention="flex_attention"),
+        Setup("full-bf16-liger-compile", adapter=False, precision="bf16", liger=True, compile=True),
         Setup("full-bf16-liger-padding-free-flex", adapter=False, precision="bf16", liger=True, padding_free=True,
               attention="flex_attention"),
     ],
@@ -99,6 +101,10 @@ FAMILIES = {
         Setup("dora-liger-padding-free-flex", adapter=True, precision="bf16", liger=True, padding_free=True,
               attention="flex_attention"),
         Setup("dora-liger-compile", adapter=True, precision="bf16", liger=True, compile=True),
+        # DoRA's elementwise work runs in the adapter's dtype: float32 doubles its memory traffic
+        Setup("dora-bf16-adapter-liger", adapter=True, precision="bf16", liger=True, bf16_adapter=True),
+        Setup("dora-bf16-adapter-liger-compile", adapter=True, precision="bf16", liger=True, bf16_adapter=True,
+              compile=True),
     ],
 }
 
@@ -130,7 +136,7 @@ def make_samples(n_batches: int, batch_size: int, seq_len: int, vocab: int) -> l
 
 
 def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None, device: torch.device,
-                liger: bool = False):
+                liger: bool = False, bf16_adapter: bool = False):
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     from train.models import use_liger_kernels
@@ -145,6 +151,8 @@ def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None
         raise RuntimeError("Liger kernels could not be applied")
     if adapter:
         model = add_adapter(model, **DORA)
+        if bf16_adapter:
+            model = model.to(torch.bfloat16)
     return model.train()
 
 
@@ -214,6 +222,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
     from accelerate.state import AcceleratorState
     from accelerate.utils import TorchDynamoPlugin
 
+    entered = time.perf_counter()
     shape = SHAPES[args.size]
     cuda = device.type == "cuda"
     precision = setup.precision if cuda else "fp32"
@@ -233,7 +242,8 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         )
         autocast_dtype = torch.bfloat16 if precision == "bf16-mixed" else None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-        model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device, liger=setup.liger)
+        model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device, liger=setup.liger,
+                            bf16_adapter=setup.bf16_adapter and cuda)
         config = TrainConfig(output_dir="unused", from_scratch="tiny", learning_rate=1e-4, max_steps=10**6, warmup_ratio=0)
         optimizer = make_optimizer(model, config)
         scheduler = make_scheduler(optimizer, config)
@@ -249,10 +259,12 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
     attention = getattr(getattr(model, "config", None), "_attn_implementation", None)
     if cuda:
         torch.cuda.reset_peak_memory_stats()
+    built = time.perf_counter()
     for index in range(WARMUP_STEPS):
         run(index)
     _sync(device)
     started = time.perf_counter()
+    warmup_s = started - built
     for index in range(WARMUP_STEPS, len(samples)):
         run(index)
     _sync(device)
@@ -272,9 +284,12 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         "mfu": round(model_flops / peak, 4),
         "model_tflops": round(model_flops / 1e12, 2),
         "peak_memory_gb": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
+        "setup_s": round(built - entered, 1),  # model, optimizer, batches
+        "warmup_s": round(warmup_s, 1),  # the untimed steps: compilation, kernel planning
     }
     if args.profile:
         record["profile"] = profile(run, len(samples), device, Path(args.profile) / f"{setup.name}.txt")
+    record["total_s"] = round(time.perf_counter() - entered, 1)
     del model, optimizer
     return record
 
