@@ -107,7 +107,7 @@ def solve_turn(
 ) -> TaskSearchResult:
     """One scheduled turn of ``task`` (its solutions hidden).
 
-    With ``state_dir``, a turn that stops unsolved leaves its ``SearchState`` (epoch, adapter,
+    With ``state_dir``, a turn the deadline cut short leaves its ``SearchState`` (epoch, adapter,
     outputs learned from) in ``state_dir/<task id>.pt`` and the task's next round goes on from
     it, on whichever worker runs it; a round with no state to go on from (its worker died)
     starts afresh with seed + round. The file is removed once the task is solved.

@@ -4,6 +4,7 @@ The sampler and learner here are scripted stand-ins so each property is checked 
 loop with real tiny models is covered by tests/test_dry_run.py.
 """
 
+import time
 from dataclasses import dataclass
 
 from solver.sampler import Sampler
@@ -29,13 +30,18 @@ class FakeTokenizer:
 
 
 class ScriptedSampler(Sampler):
-    """Returns the scripted programs of each epoch, in order, as completions."""
+    """Returns the scripted programs of each epoch, in order, as completions.
 
-    def __init__(self, epochs):
+    ``slow_calls`` maps a call's index to seconds it takes first: a long epoch, to meet a deadline.
+    """
+
+    def __init__(self, epochs, slow_calls=None):
         self.epochs = list(epochs)
         self.calls = []
+        self.slow_calls = slow_calls or {}
 
     def generate(self, prompts, params, *, adapter=None):
+        time.sleep(self.slow_calls.get(len(self.calls), 0))
         self.calls.append((prompts, params, adapter))
         programs = self.epochs.pop(0) if self.epochs else [NOTHING]
         out = [[] for _ in prompts]
@@ -148,10 +154,12 @@ def test_a_later_round_goes_on_where_the_last_stopped(sandbox, tmp_path):
     from solver.runner import SolverParts, solve_turn
     from solver.schedule import Assignment
 
+    # the deadline stops the first round before epoch 2: epoch 1 took 3 s, and 2 s are left
     first_learner = RecordingLearner()
-    config = CONFIG.model_copy(update={"max_epochs": 2})
-    first = search_and_learn(task(), sampler=ScriptedSampler([[NEAR], [PADDED]]), sandbox=sandbox, tokenizer=FakeTokenizer(), learner=first_learner, config=config)
-    assert not first.solved and first.state.next_epoch == 2
+    sampler = ScriptedSampler([[NEAR], [PADDED]], slow_calls={1: 3.0})
+    first = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=first_learner,
+                             config=CONFIG, deadline=time.monotonic() + 5.0)
+    assert not first.solved and first.stop_reason == "deadline" and first.state.next_epoch == 2
     assert first.state.adapter == {"passes": 2} and len(first.state.trained) == 2  # NEAR's and PADDED's outputs
 
     # the next round: epochs 2.., the adapter loaded after the reset, NEAR's output not learned again
@@ -163,13 +171,25 @@ def test_a_later_round_goes_on_where_the_last_stopped(sandbox, tmp_path):
     assert sampler.calls[0][1][0].seed == CONFIG.seed * 1_000_003 + 2 * 101  # new samples, not round 0's again
 
     # through the runner: the state goes to disk between rounds and is gone once solved
-    parts = SolverParts(tokenizer=FakeTokenizer(), sampler=ScriptedSampler([[NEAR], [PADDED]]), learner=RecordingLearner(), sandbox=sandbox)
-    solve_turn(task(), parts, config, Assignment("t", 0, 1e12, 1e12), state_dir=tmp_path)
+    sampler = ScriptedSampler([[NEAR], [PADDED]], slow_calls={1: 3.0})
+    parts = SolverParts(tokenizer=FakeTokenizer(), sampler=sampler, learner=RecordingLearner(), sandbox=sandbox)
+    solve_turn(task(), parts, CONFIG, Assignment("t", 0, time.monotonic() + 5.0, 1e12), state_dir=tmp_path)
     assert (tmp_path / "t.pt").exists()
     parts.sampler, parts.learner = ScriptedSampler([[GOOD]]), RecordingLearner()
     result = solve_turn(task(), parts, CONFIG, Assignment("t", 1, 1e12, 1e12), state_dir=tmp_path)
     assert [e.epoch for e in result.epochs] == [2] and result.solved and parts.learner.loaded == {"passes": 2}
     assert not (tmp_path / "t.pt").exists() and result.state is None
+
+
+def test_a_search_that_ran_all_its_epochs_leaves_no_state(sandbox, tmp_path):
+    """Only a deadline earns another round (the scheduler's can_continue); nothing is kept for one that won't come."""
+    from solver.runner import SolverParts, solve_turn
+    from solver.schedule import Assignment
+
+    config = CONFIG.model_copy(update={"max_epochs": 2})
+    parts = SolverParts(tokenizer=FakeTokenizer(), sampler=ScriptedSampler([[NEAR], [PADDED]]), learner=RecordingLearner(), sandbox=sandbox)
+    result = solve_turn(task(), parts, config, Assignment("t", 0, 1e12, 1e12), state_dir=tmp_path)
+    assert not result.solved and result.stop_reason == "epochs" and not (tmp_path / "t.pt").exists()
 
 
 def test_an_output_whose_training_did_not_happen_stays_novel(sandbox):

@@ -330,7 +330,8 @@ def search_and_learn(
             trained.update(_train_key(f) for f in learned)
         _finish_epoch(result, metrics, on_epoch, epoch_started)
         last_epoch_s = metrics.seconds
-    if not result.solved:
+    if result.stop_reason == "deadline":
+        # only a search the deadline cut short gets another round (the scheduler's can_continue);
         # an epoch the deadline kept from starting is not in result.epochs: the next round runs it
         result.state = SearchState(first_epoch + len(result.epochs), frozenset(trained), learner.adapter_state() if learning else None)
     result.seconds = time.monotonic() - started
