@@ -119,7 +119,7 @@ class TaskSearchResult:
     solution: str | None = None
     seconds: float = 0.0
     faults: list[str] = field(default_factory=list)  # what went wrong and what was done about it
-    state: SearchState | None = None  # where it stopped, unless solved
+    state: SearchState | None = None  # where the deadline stopped it: the next round goes on from here
 
     @property
     def samples(self) -> int:
