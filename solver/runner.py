@@ -64,16 +64,21 @@ def load_parts(
     """
     from solver.learner import Learner, LearnerConfig
     from solver.models import load_model
+    from solver.models.factory import load_tokenizer
     from solver.prompting import prompt_format as find_prompt_format
     from solver.sampler import TransformersSampler, VllmSampler, vllm_available
     from solver.sandbox import Sandbox, SandboxConfig
 
     fmt = find_prompt_format(prompt_format)
-    model, tokenizer = load_model(model_dir, device=device)
-    learner = Learner(model, tokenizer, LearnerConfig()) if learn else None
     if sampler not in ("auto", "transformers", "vllm"):
         raise ValueError(f"sampler must be auto, transformers or vllm, got {sampler!r}")
-    if sampler == "vllm" or (sampler == "auto" and vllm_available()):
+    use_vllm = sampler == "vllm" or (sampler == "auto" and vllm_available())
+    if learn or not use_vllm:
+        model, tokenizer = load_model(model_dir, device=device)
+    else:  # vLLM samples and nothing learns: a transformers copy of the weights would only hold GPU memory
+        model, tokenizer = None, load_tokenizer(model_dir)
+    learner = Learner(model, tokenizer, LearnerConfig()) if learn else None
+    if use_vllm:
         backend = VllmSampler(model_dir, tokenizer, max_lora_rank=max(32, learner.config.lora_rank if learner else 0))
     else:
         backend = TransformersSampler(learner.model if learner else model, tokenizer)

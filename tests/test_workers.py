@@ -134,3 +134,25 @@ def test_a_worker_that_cannot_load_is_retired(tasks, tmp_path):
         writer = solve_tasks(tasks, None, output=out, time_budget_s=BUDGET_S, her_config=HER, progress=False, schedule=SCHEDULE, workers=pool)
     assert time.monotonic() - started < 120
     assert not writer.records and validate_submission(orjson.loads(out.read_bytes()), tasks) == []
+
+
+def test_vllm_without_learning_loads_no_transformers_model(model_dir, monkeypatch):
+    """Pure search on vLLM needs the tokenizer only: a second copy of the weights would hold GPU memory."""
+    import solver.models
+    import solver.sampler
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("load_model called")
+
+    class FakeVllm:
+        def __init__(self, folder, tokenizer, max_lora_rank):
+            self.folder, self.tokenizer = folder, tokenizer
+
+    monkeypatch.setattr(solver.models, "load_model", no_model)
+    monkeypatch.setattr(solver.sampler, "VllmSampler", FakeVllm)
+    parts = load_parts(model_dir, device="cpu", learn=False, sandbox_workers=1, sampler="vllm")
+    try:
+        assert isinstance(parts.sampler, FakeVllm) and parts.learner is None
+        assert parts.tokenizer.pad_token_id is not None and parts.sampler.tokenizer is parts.tokenizer
+    finally:
+        parts.sandbox.close()
