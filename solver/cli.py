@@ -58,7 +58,9 @@ def _add_search_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend (default: vLLM when it imports and a GPU is visible, else transformers)")
     group.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
     group.add_argument("--sandbox-workers", type=int, default=None, help="program-runner processes per solver worker (default: CPU cores / workers)")
-    group.add_argument("--workers", type=int, default=None, help="solver worker processes, each loading the model (default: one per GPU; with one GPU or none, this process)")
+    group.add_argument("--workers", type=int, default=None, help="solver worker processes, each loading the model (default: one per GPU; with one GPU or none, this process); "
+                       "more workers than GPUs share them round-robin, e.g. 2 per GPU so one samples while the other trains "
+                       "(each gets its share of the GPU's memory)")
     group.add_argument("--safety-margin", type=_duration, default=None, help="time kept back at the end of the budget, e.g. 10m (default: 10 min, at most 10%% of the budget)")
     group.add_argument("--quiet", action="store_true", help="no progress bars")
 

@@ -54,21 +54,26 @@ def load_parts(
     sandbox_workers: int | None = None,
     prompt_format: str = "drawing",
     sampler: str = "auto",
+    gpu_share: float = 1.0,
 ) -> SolverParts:
     """Load the model folder once and build the sampler, the learner and the sandbox around it.
 
     ``prompt_format`` (``HerConfig.prompt_format``) picks the DSL and entry point the sandbox
     runs programs with: the model writes programs of its format. ``sampler`` picks the backend:
     ``vllm`` (the production one; needs vLLM and a GPU), ``transformers``, or ``auto`` = vLLM
-    when it imports and a GPU is visible, else transformers.
+    when it imports and a GPU is visible, else transformers. ``gpu_share``: the fraction of the
+    GPU this process may fill (other workers share it); vLLM's memory fraction is scaled by it.
     """
     from solver.learner import Learner, LearnerConfig
     from solver.models import load_model
     from solver.models.factory import load_tokenizer
     from solver.prompting import prompt_format as find_prompt_format
     from solver.sampler import TransformersSampler, VllmSampler, vllm_available
+    from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION
     from solver.sandbox import Sandbox, SandboxConfig
 
+    if not 0 < gpu_share <= 1:
+        raise ValueError(f"gpu_share must be in (0, 1], got {gpu_share}")
     fmt = find_prompt_format(prompt_format)
     if sampler not in ("auto", "transformers", "vllm"):
         raise ValueError(f"sampler must be auto, transformers or vllm, got {sampler!r}")
@@ -79,7 +84,8 @@ def load_parts(
         model, tokenizer = None, load_tokenizer(model_dir)
     learner = Learner(model, tokenizer, LearnerConfig()) if learn else None
     if use_vllm:
-        backend = VllmSampler(model_dir, tokenizer, max_lora_rank=max(32, learner.config.lora_rank if learner else 0))
+        backend = VllmSampler(model_dir, tokenizer, max_lora_rank=max(32, learner.config.lora_rank if learner else 0),
+                              gpu_memory_utilization=GPU_MEMORY_FRACTION * gpu_share)
     else:
         backend = TransformersSampler(learner.model if learner else model, tokenizer)
     workers = {} if sandbox_workers is None else {"workers": sandbox_workers}

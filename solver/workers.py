@@ -60,6 +60,8 @@ class WorkerSpec:
         torch_threads: torch intra-op threads; None leaves torch's default.
         sampler: the sampling backend, ``auto`` (vLLM when it imports and a GPU is there),
             ``transformers`` or ``vllm``.
+        gpu_share: the fraction of its GPU this worker may fill (1 / the workers on that GPU);
+            vLLM's memory fraction is scaled by it.
     """
 
     model_dir: str
@@ -69,6 +71,7 @@ class WorkerSpec:
     gpu: str | None = None
     sandbox_workers: int = 1
     torch_threads: int | None = None
+    gpu_share: float = 1.0
 
 
 def plan_workers(
@@ -82,6 +85,9 @@ def plan_workers(
 ) -> list[WorkerSpec]:
     """One spec per worker: one per visible GPU, or ``workers`` of them (GPUs shared round-robin).
 
+    Two workers per GPU keep the GPU busy with one task's sampling while the other task's
+    adapter trains; each gets its share of the GPU's memory and of the CPU cores.
+
     Args:
         workers: how many worker processes; None: one per GPU (one on a machine without GPU).
         sandbox_workers: sandbox processes per worker; None: cores // workers, at least 1.
@@ -91,17 +97,19 @@ def plan_workers(
     if count < 1:
         raise ValueError(f"workers must be >= 1, got {count}")
     share = max(1, usable_cores() // count)
+    assigned = [gpus[i % len(gpus)] if gpus else None for i in range(count)]
     return [
         WorkerSpec(
             model_dir=str(model_dir),
             her_config=her_config,
             device=device,
-            gpu=gpus[i % len(gpus)] if gpus else None,
+            gpu=gpu,
             sandbox_workers=sandbox_workers or share,
             torch_threads=None if gpus else share,
             sampler=sampler,
+            gpu_share=1.0 / assigned.count(gpu) if gpu is not None else 1.0,
         )
-        for i in range(count)
+        for gpu in assigned
     ]
 
 
@@ -120,7 +128,7 @@ def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection) -> None:
 
         parts = load_parts(
             spec.model_dir, device=spec.device, learn=spec.her_config.learn, sandbox_workers=spec.sandbox_workers,
-            prompt_format=spec.her_config.prompt_format, sampler=spec.sampler,
+            prompt_format=spec.her_config.prompt_format, sampler=spec.sampler, gpu_share=spec.gpu_share,
         )
     except BaseException:
         conn.send(("failed", traceback.format_exc()))

@@ -15,6 +15,7 @@ import pytest
 from solver.her import HerConfig, SamplingSetting
 from solver.models.default import build_random_model
 from solver.runner import load_parts, solve_tasks
+from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION
 from solver.schedule import ScheduleConfig
 from solver.submission import validate_submission
 from solver.tasks import toy_task, toy_task_names
@@ -120,9 +121,13 @@ def test_plan_workers_one_per_gpu(monkeypatch, model_dir):
     assert {s.torch_threads for s in planned} == {None}
     forced = plan_workers(model_dir, HER, workers=3, sandbox_workers=2)
     assert [s.gpu for s in forced] == ["2", "3", "2"] and {s.sandbox_workers for s in forced} == {2}
+    assert [s.gpu_share for s in planned] == [1.0, 1.0] and [s.gpu_share for s in forced] == [0.5, 1.0, 0.5]
+    shared = plan_workers(model_dir, HER, workers=4)  # two per GPU: one samples while the other trains
+    assert [s.gpu for s in shared] == ["2", "3", "2", "3"] and {s.gpu_share for s in shared} == {0.5}
+    assert {s.sandbox_workers for s in shared} == {4}
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
     cpu = plan_workers(model_dir, HER)
-    assert len(cpu) == 1 and cpu[0].gpu is None and cpu[0].torch_threads == 16
+    assert len(cpu) == 1 and cpu[0].gpu is None and cpu[0].torch_threads == 16 and cpu[0].gpu_share == 1.0
     assert dataclasses.replace(cpu[0], torch_threads=1).torch_threads == 1
 
 
@@ -145,14 +150,15 @@ def test_vllm_without_learning_loads_no_transformers_model(model_dir, monkeypatc
         raise AssertionError("load_model called")
 
     class FakeVllm:
-        def __init__(self, folder, tokenizer, max_lora_rank):
-            self.folder, self.tokenizer = folder, tokenizer
+        def __init__(self, folder, tokenizer, max_lora_rank, gpu_memory_utilization):
+            self.folder, self.tokenizer, self.fraction = folder, tokenizer, gpu_memory_utilization
 
     monkeypatch.setattr(solver.models, "load_model", no_model)
     monkeypatch.setattr(solver.sampler, "VllmSampler", FakeVllm)
-    parts = load_parts(model_dir, device="cpu", learn=False, sandbox_workers=1, sampler="vllm")
+    parts = load_parts(model_dir, device="cpu", learn=False, sandbox_workers=1, sampler="vllm", gpu_share=0.5)
     try:
         assert isinstance(parts.sampler, FakeVllm) and parts.learner is None
+        assert parts.sampler.fraction == pytest.approx(GPU_MEMORY_FRACTION / 2)  # another worker shares the GPU
         assert parts.tokenizer.pad_token_id is not None and parts.sampler.tokenizer is parts.tokenizer
     finally:
         parts.sandbox.close()

@@ -49,6 +49,9 @@ def vllm_available() -> bool:
     return torch.cuda.is_available()
 
 
+GPU_MEMORY_FRACTION = 0.45  # vLLM's share of a GPU it has to itself; the learner trains in the rest
+
+
 class VllmSampler(Sampler):
     """Samples with ``vllm.LLM``; see the module docstring.
 
@@ -70,7 +73,7 @@ class VllmSampler(Sampler):
         tokenizer: Any,
         *,
         max_lora_rank: int = 32,
-        gpu_memory_utilization: float = 0.45,
+        gpu_memory_utilization: float = GPU_MEMORY_FRACTION,
         max_model_len: int | None = None,
         enforce_eager: bool = False,
         max_loras: int = 8,
