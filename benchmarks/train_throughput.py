@@ -12,15 +12,18 @@ Data: the same random token batches for every configuration; sample lengths are 
 in [seq_len / 2, seq_len] (generated drawing tasks vary in length too), the first 3/4 of each
 sample is prompt (no loss). tokens/s counts real tokens, never padding.
 
-Configurations (``--modes`` picks families; every configuration is one JSON line):
+Configurations (``--modes`` picks families or configurations by name; each is one JSON line):
 - ``naive``: what a plain script does. HF model in float32 with bf16 autocast, transformers'
   default attention, every sample padded to ``seq_len``, the model's mean loss per batch,
   torch AdamW with default (foreach) kernels; ``naive-dora`` adds PEFT DoRA r=32 rsLoRA.
 - ``full``: ``train.loop.train_step`` as ``python -m train`` runs it: sdpa, padding to the
-  longest sample, fused AdamW, token-normalised loss; with bf16-mixed (fp32 weights, autocast),
+  longest sample (rounded up to 64), fused AdamW, token-normalised loss; bf16-mixed (fp32 weights, autocast),
   bf16 weights, padding-free packing (sdpa materialises a block-diagonal mask and computes all of
   it; flex_attention skips the empty blocks, CUDA only), and ``torch.compile``.
-- ``dora``: the same for a DoRA r=32 rsLoRA adapter on every linear layer, bf16 base.
+- ``dora``: the same for a DoRA r=32 rsLoRA adapter on every linear layer, bf16 base (and, with
+  ``bf16-adapter``, bf16 adapter weights: PEFT keeps them in float32 and DoRA's elementwise work
+  runs in their dtype).
+- ``-liger`` in a name: Liger's fused kernels (``--liger-kernels on`` of ``python -m train``).
 
 MFU = model FLOPs / time / the bf16 matmul rate measured in the same run (an 8192^3 matmul).
 Model FLOPs per token: 6N + 6 * layers * hidden * length (the causal attention matmuls) for full
