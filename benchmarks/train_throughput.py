@@ -2,6 +2,7 @@
 
     python benchmarks/train_throughput.py --size qwen0.5b --steps 20 --batch-size 16 --seq-len 512
     python benchmarks/train_throughput.py --size qwen0.5b --batch-size 32 --modes full,dora
+    python benchmarks/train_throughput.py --size drawing-small --batch-size 256 --seq-len 1024 --modes full
     python benchmarks/train_throughput.py --size tiny --steps 2          # CPU smoke check
 
 The model has Qwen2.5-0.5B's shape (hidden 896, 24 layers, 14 heads, 2 kv heads, MLP 4864,
@@ -60,7 +61,11 @@ TINY = {
     "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
     "intermediate_size": 512, "vocab_size": 1024,
 }
-SHAPES = {"qwen0.5b": QWEN05B, "tiny": TINY}
+DRAWING_SMALL = {  # the default drawing model's shape (models/drawing-small, 5.75M parameters, project tokenizer)
+    "hidden_size": 256, "num_hidden_layers": 8, "num_attention_heads": 8, "num_key_value_heads": 2,
+    "intermediate_size": 704, "vocab_size": 435,
+}
+SHAPES = {"qwen0.5b": QWEN05B, "drawing-small": DRAWING_SMALL, "tiny": TINY}
 WARMUP_STEPS = 3  # untimed: kernel selection, allocator growth, compilation
 DORA = {"rank": 32, "alpha": 64.0, "use_dora": True, "use_rslora": True, "seed": 0}
 
