@@ -225,3 +225,15 @@ def test_from_scratch_uses_the_project_tokenizer_by_default(tmp_path):
     except FileNotFoundError:
         pytest.skip("the project tokenizer is not committed yet")
     assert tokenizer.eos_token == "<|im_end|>" and tokenizer.pad_token == "<|endoftext|>"
+
+
+def test_a_compiled_run_trains_as_the_eager_one(tmp_path, tokenizer_dir, reference):
+    """``--compile`` (inductor, dynamic shapes: every step has its own length) changes the speed,
+    not the training: same data, weights equal up to float rounding amplified by Adam."""
+    from torch._dynamo.utils import counters
+
+    counters.clear()
+    compiled = run_training(tiny_config(tmp_path, tokenizer_dir, max_steps=6, compile=True), progress=False)
+    assert counters["stats"]["unique_graphs"] > 0  # dynamo did compile the model
+    assert compiled.progress.data_digest == reference.progress.data_digest
+    assert_same_weights(weights(compiled.model), weights(reference.model), atol=2e-4)

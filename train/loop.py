@@ -169,6 +169,7 @@ def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = Tru
             processes, or the output folder cannot be resumed as configured.
     """
     from accelerate import Accelerator, PartialState
+    from accelerate.state import AcceleratorState
     from accelerate.utils import TorchDynamoPlugin
 
     cuda = torch.cuda.is_available()
@@ -178,6 +179,10 @@ def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = Tru
     precision = resolve_precision(config, cuda)
     # Autocast is applied in train_step, not by accelerate, whose wrapper also copies every output
     # (the logits) to float32. Compilation treats sizes as dynamic: every batch has its own length.
+    # accelerate keeps its settings in a process-wide singleton that a second Accelerator does not
+    # change: without the reset, a run after another in the same process (tests, notebooks) kept
+    # the first run's settings and --compile compiled nothing.
+    AcceleratorState._reset_state()
     accelerator = Accelerator(
         cpu=not cuda,
         mixed_precision="no",
