@@ -250,7 +250,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         )
         autocast_dtype = torch.bfloat16 if precision == "bf16-mixed" else None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-        model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device, liger=setup.liger,
+        model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device, liger=setup.liger and cuda,
                             bf16_adapter=setup.bf16_adapter and cuda)
         config = TrainConfig(output_dir="unused", from_scratch="tiny", learning_rate=1e-4, max_steps=10**6, warmup_ratio=0)
         optimizer = make_optimizer(model, config)
@@ -306,7 +306,10 @@ def profile(run, n_batches: int, device: torch.device, path: Path) -> dict:
     """Profile two more steps: top kernels to ``path``; returns device-busy and wall seconds per step.
 
     Busy time well below wall time means the GPU waits on the host (kernel launches, Python).
+    Busy counts the kernels only: an aten op's self device time is its kernels' time again. The
+    profiled wall time includes the profiler's own overhead (compare busy with the timed steps).
     """
+    from torch.autograd import DeviceType
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
 
@@ -320,7 +323,10 @@ def profile(run, n_batches: int, device: torch.device, path: Path) -> dict:
     wall = (time.perf_counter() - started) / 2
     averages = prof.key_averages()
     sort_by = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
-    busy = sum(getattr(event, sort_by) for event in averages) / 1e6 / 2
+    if device.type == "cuda":
+        busy = sum(e.self_device_time_total for e in averages if e.device_type == DeviceType.CUDA) / 1e6 / 2
+    else:  # self CPU times do not overlap
+        busy = sum(e.self_cpu_time_total for e in averages) / 1e6 / 2
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(averages.table(sort_by=sort_by, row_limit=40, max_name_column_width=90))
     return {"wall_s_per_step": round(wall, 4), "busy_s_per_step": round(busy, 4)}

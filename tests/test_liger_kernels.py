@@ -38,7 +38,7 @@ def batch(vocab: int, device: str, padding_free: bool) -> dict[str, torch.Tensor
 
 
 def test_build_model_leaves_the_cpu_model_alone(tmp_path):
-    """On the CPU, even with the kernels asked for, the model keeps transformers' own modules and forward."""
+    """On the CPU, even with the kernels asked for (a warning says so), the model keeps its own modules."""
     from train.config import TrainConfig
     from train.models import build_model
 
@@ -46,6 +46,37 @@ def test_build_model_leaves_the_cpu_model_alone(tmp_path):
     model, _ = build_model(config, "fp32", cuda=False)
     assert "forward" not in vars(model)  # the class's forward, not an instance patch
     assert type(model.model.norm).__module__.startswith("transformers.")
+
+
+def test_liger_changes_only_the_model_it_is_applied_to(monkeypatch):
+    """Liger's apply functions also rebind transformers' module-level classes; those are put back.
+
+    A stand-in for liger-kernel (not installable on CPU-only machines) patches as Liger 0.8.5
+    does: the instance's forward, and ``Qwen2RMSNorm`` / ``apply_rotary_pos_emb`` module-wide.
+    """
+    import sys
+    import types
+
+    from transformers.models.qwen2 import modeling_qwen2
+
+    from train.models import use_liger_kernels
+
+    def apply_like_liger(model):
+        modeling_qwen2.Qwen2RMSNorm = type("FusedRMSNorm", (torch.nn.Module,), {})
+        modeling_qwen2.apply_rotary_pos_emb = lambda *args, **kwargs: None
+        modeling_qwen2.added_by_liger = True
+        model.forward = lambda *args, **kwargs: "fused"
+
+    fake = types.ModuleType("liger_kernel.transformers.monkey_patch")
+    fake.MODEL_TYPE_TO_APPLY_LIGER_FN = {"qwen2": apply_like_liger}
+    monkeypatch.setitem(sys.modules, "liger_kernel.transformers.monkey_patch", fake)
+    norm, rope = modeling_qwen2.Qwen2RMSNorm, modeling_qwen2.apply_rotary_pos_emb
+    model = qwen2(vocab=64, layers=1)
+    assert use_liger_kernels(model)
+    assert model.forward() == "fused"  # the model has them
+    assert modeling_qwen2.Qwen2RMSNorm is norm and modeling_qwen2.apply_rotary_pos_emb is rope  # the module not
+    assert not hasattr(modeling_qwen2, "added_by_liger")
+    assert "forward" not in vars(qwen2(vocab=64, layers=1))  # nor a model built afterwards
 
 
 @needs_gpu

@@ -17,6 +17,7 @@ Precision, and why:
 from __future__ import annotations
 
 import logging
+import sys
 from typing import TYPE_CHECKING
 
 from train.config import TrainConfig
@@ -55,7 +56,7 @@ def load_tokenizer(config: TrainConfig) -> PreTrainedTokenizerBase:
     return load_project_tokenizer()
 
 
-def build_model(config: TrainConfig, precision: str, cuda: bool = False) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def build_model(config: TrainConfig, precision: str, cuda: bool) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """The model to train, on the CPU, in training mode, and its tokenizer.
 
     From scratch: a new ``config.from_scratch`` model seeded by ``config.seed``, every weight
@@ -73,10 +74,12 @@ def build_model(config: TrainConfig, precision: str, cuda: bool = False) -> tupl
     else:
         model, tokenizer = load_model(config.model, device="cpu", dtype=dtype)
     model.set_attn_implementation(config.attn_implementation)
-    wanted = config.liger_kernels == "on" or (config.liger_kernels == "auto" and precision == "bf16")
-    if cuda and wanted and not use_liger_kernels(model) and config.liger_kernels == "on":
-        raise RuntimeError("--liger-kernels on, but Liger has no kernels for this model here (see the warning above); "
-                           "pip install liger-kernel, or pass --liger-kernels auto")
+    if config.liger_kernels == "on" and not cuda:
+        logger.warning("--liger-kernels on: Liger's kernels need CUDA; training on the CPU without them")
+    elif config.liger_kernels == "on" or (config.liger_kernels == "auto" and cuda and precision == "bf16"):
+        if not use_liger_kernels(model) and config.liger_kernels == "on":
+            raise RuntimeError("--liger-kernels on, but Liger has no kernels for this model here (see the warning "
+                               "above); pip install liger-kernel, or pass --liger-kernels auto")
     if config.gradient_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     if config.adapter:
@@ -95,14 +98,19 @@ def build_model(config: TrainConfig, precision: str, cuda: bool = False) -> tupl
 
 
 def use_liger_kernels(model: PreTrainedModel) -> bool:
-    """Swap in Liger's Triton kernels (CUDA only) where Liger supports the architecture; True if it did.
+    """Swap Liger's Triton kernels (CUDA only) into ``model`` where Liger supports the architecture; True if it did.
 
     Why: the head + cross-entropy of a 151,936-token vocabulary materialises float32 logits of
     4 x vocabulary bytes per token (5 GB for 8k tokens) and reads them several times; Liger's
-    fused linear cross-entropy computes the loss chunk by chunk without them, and its RMSNorm,
-    RoPE and SwiGLU kernels each replace several elementwise passes. Weights and outputs are the
-    model's own: a model trained with them saves, loads and samples as any other. Applied before
-    any adapter, so that PEFT wraps the patched modules.
+    fused linear cross-entropy computes the loss chunk by chunk without them, and its RMSNorm and
+    SwiGLU kernels each replace several elementwise passes. Weights and outputs are the model's
+    own: a model trained with them saves, loads and samples as any other. Applied before any
+    adapter, so that PEFT wraps the patched modules.
+
+    Only this model changes. Liger also rebinds names in transformers' modeling module (the norm
+    and MLP classes, the rotary embedding function), which would change every model built later
+    in the process, on the CPU too, and the baselines a benchmark compares against; those names
+    are put back, so Liger's RoPE (a module-wide function only) is not used.
     """
     try:
         from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN
@@ -113,8 +121,17 @@ def use_liger_kernels(model: PreTrainedModel) -> bool:
     if apply is None:
         logger.warning("Liger has no kernels for model type %r: training without them", model.config.model_type)
         return False
-    apply(model=model)
-    logger.info("Liger kernels: RMSNorm, RoPE, SwiGLU, fused linear cross-entropy")
+    modeling = sys.modules[type(model).__module__]
+    names_before = dict(vars(modeling))
+    try:
+        apply(model=model)
+    finally:
+        for name, value in list(vars(modeling).items()):
+            if name not in names_before:
+                delattr(modeling, name)
+            elif value is not names_before[name]:
+                setattr(modeling, name, names_before[name])
+    logger.info("Liger kernels: RMSNorm, SwiGLU, fused linear cross-entropy")
     return True
 
 

@@ -239,14 +239,6 @@ class Learner:
         return float(loss.detach())
 
     def _collate(self, batch: list[EncodedExample]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """The batch padded and on the model's device.
-
-        On a GPU widths are rounded up to 64 tokens: each new width costs kernel planning (cuDNN
-        attention builds a plan per sequence length, about 0.17 s per new width on an H200, BENCHMARKS.md), and a
-        task's relabeled examples come in many lengths. The CPU has no such cost and pays for
-        every padded token, so it pads to the longest.
-        """
         device = self.model.device
-        multiple = 64 if device.type == "cuda" else 1
-        return tuple(tensor.to(device) for tensor in pad_right(batch, self.pad_id, multiple=multiple))
+        return tuple(tensor.to(device) for tensor in pad_right(batch, self.pad_id))
 
