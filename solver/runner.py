@@ -66,7 +66,7 @@ def load_parts(
     """
     from solver.learner import Learner, LearnerConfig
     from solver.models import load_model
-    from solver.models.factory import load_tokenizer
+    from solver.models.factory import load_chat_tokenizer
     from solver.prompting import prompt_format as find_prompt_format
     from solver.sampler import TransformersSampler, VllmSampler, vllm_available
     from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION
@@ -81,7 +81,7 @@ def load_parts(
     if learn or not use_vllm:
         model, tokenizer = load_model(model_dir, device=device)
     else:  # vLLM samples and nothing learns: a transformers copy of the weights would only hold GPU memory
-        model, tokenizer = None, load_tokenizer(model_dir)
+        model, tokenizer = None, load_chat_tokenizer(model_dir)
     learner = Learner(model, tokenizer, LearnerConfig()) if learn else None
     if use_vllm:
         backend = VllmSampler(model_dir, tokenizer, max_lora_rank=max(32, learner.config.lora_rank if learner else 0),
@@ -121,7 +121,8 @@ def solve_turn(
     With ``state_dir``, a turn the deadline cut short leaves its ``SearchState`` (epoch, adapter,
     outputs learned from) in ``state_dir/<task id>.pt`` and the task's next round goes on from
     it, on whichever worker runs it; a round with no state to go on from (its worker died)
-    starts afresh with seed + round. The file is removed once the task is solved.
+    starts afresh with seed + round. The file is removed when a turn ends any other way
+    (solved, out of epochs or memory): no round follows it.
     """
     config = her_config or HerConfig()
     state_file = Path(state_dir) / f"{task.id.replace(os.sep, '_')}.pt" if state_dir is not None else None

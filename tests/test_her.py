@@ -4,7 +4,6 @@ The sampler and learner here are scripted stand-ins so each property is checked 
 loop with real tiny models is covered by tests/test_dry_run.py.
 """
 
-import time
 from dataclasses import dataclass
 
 from solver.sampler import Sampler
@@ -29,19 +28,31 @@ class FakeTokenizer:
         return "\n".join(m["content"] for m in messages)
 
 
+class SteppingClock:
+    """Stands in for the loop's ``time`` module: time moves only when a sampler call says so."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
 class ScriptedSampler(Sampler):
     """Returns the scripted programs of each epoch, in order, as completions.
 
-    ``slow_calls`` maps a call's index to seconds it takes first: a long epoch, to meet a deadline.
+    With a ``clock``, ``call_seconds`` maps a call's index to the seconds it takes on that clock:
+    a long epoch, to meet a deadline.
     """
 
-    def __init__(self, epochs, slow_calls=None):
+    def __init__(self, epochs, clock=None, call_seconds=None):
         self.epochs = list(epochs)
         self.calls = []
-        self.slow_calls = slow_calls or {}
+        self.clock, self.call_seconds = clock, call_seconds or {}
 
     def generate(self, prompts, params, *, adapter=None):
-        time.sleep(self.slow_calls.get(len(self.calls), 0))
+        if self.clock is not None:
+            self.clock.now += self.call_seconds.get(len(self.calls), 0.0)
         self.calls.append((prompts, params, adapter))
         programs = self.epochs.pop(0) if self.epochs else [NOTHING]
         out = [[] for _ in prompts]
@@ -150,15 +161,18 @@ def test_a_program_that_does_not_survive_reassembly_is_kept_as_written(sandbox):
     assert trained[0][1].removesuffix("```") == other_name  # rebuilt as `def task(img)` it would break
 
 
-def test_a_later_round_goes_on_where_the_last_stopped(sandbox, tmp_path):
+def test_a_later_round_goes_on_where_the_last_stopped(sandbox, tmp_path, monkeypatch):
+    import solver.her.loop
     from solver.runner import SolverParts, solve_turn
     from solver.schedule import Assignment
 
+    clock = SteppingClock()
+    monkeypatch.setattr(solver.her.loop, "time", clock)
     # the deadline stops the first round before epoch 2: epoch 1 took 3 s, and 2 s are left
     first_learner = RecordingLearner()
-    sampler = ScriptedSampler([[NEAR], [PADDED]], slow_calls={1: 3.0})
+    sampler = ScriptedSampler([[NEAR], [PADDED]], clock=clock, call_seconds={1: 3.0})
     first = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=first_learner,
-                             config=CONFIG, deadline=time.monotonic() + 5.0)
+                             config=CONFIG, deadline=clock.now + 5.0)
     assert not first.solved and first.stop_reason == "deadline" and first.state.next_epoch == 2
     assert first.state.adapter == {"passes": 2} and len(first.state.trained) == 2  # NEAR's and PADDED's outputs
 
@@ -171,9 +185,9 @@ def test_a_later_round_goes_on_where_the_last_stopped(sandbox, tmp_path):
     assert sampler.calls[0][1][0].seed == CONFIG.seed * 1_000_003 + 2 * 101  # new samples, not round 0's again
 
     # through the runner: the state goes to disk between rounds and is gone once solved
-    sampler = ScriptedSampler([[NEAR], [PADDED]], slow_calls={1: 3.0})
+    sampler = ScriptedSampler([[NEAR], [PADDED]], clock=clock, call_seconds={1: 3.0})
     parts = SolverParts(tokenizer=FakeTokenizer(), sampler=sampler, learner=RecordingLearner(), sandbox=sandbox)
-    solve_turn(task(), parts, CONFIG, Assignment("t", 0, time.monotonic() + 5.0, 1e12), state_dir=tmp_path)
+    solve_turn(task(), parts, CONFIG, Assignment("t", 0, clock.now + 5.0, 1e12), state_dir=tmp_path)
     assert (tmp_path / "t.pt").exists()
     parts.sampler, parts.learner = ScriptedSampler([[GOOD]]), RecordingLearner()
     result = solve_turn(task(), parts, CONFIG, Assignment("t", 1, 1e12, 1e12), state_dir=tmp_path)

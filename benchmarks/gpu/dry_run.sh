@@ -6,7 +6,7 @@
 # BUDGET defaults to 9m: a device call lasts 10 minutes at most, so the 15-minute run
 # does not fit one. Uses vLLM when it imports (run it right after vllm_session.sh, while the
 # machine is still warm and /root/site holds vLLM), else the transformers sampler.
-# Several workers on the one GPU: add --workers 2.
+# Extra flags come after the budget, e.g. two workers on the one GPU: dry_run.sh OUT 9m --workers 2
 set -uo pipefail
 OUT_DIR=${1:?output folder}
 BUDGET=${2:-9m}

@@ -14,7 +14,9 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upg
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT_DIR/gpu.txt"
 if [ "${TESTS:-1}" = 1 ]; then
-  python3 -m pytest -q -p no:cacheprovider tests/test_liger_kernels.py 2>&1 | tail -15 | tee "$OUT_DIR/liger_tests.txt"
+  # a failure is reported, not fatal: the rows without Liger still measure (the Liger rows then mean little)
+  python3 -m pytest -q -p no:cacheprovider tests/test_liger_kernels.py 2>&1 | tail -15 | tee "$OUT_DIR/liger_tests.txt" \
+    || echo "Liger tests FAILED: do not trust the -liger rows"
 fi
 python3 benchmarks/train_throughput.py --size qwen0.5b --steps 20 --batch-size "$BATCH" --seq-len 512 \
   --modes "$MODES" --profile "$OUT_DIR/profiles" 2>&1 | tee "$OUT_DIR/throughput.txt"

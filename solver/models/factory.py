@@ -144,9 +144,9 @@ def load_model(
     import torch
     from transformers import AutoModelForCausalLM
 
-    tokenizer = load_tokenizer(folder)
+    tokenizer = load_chat_tokenizer(folder)
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype if dtype is not None else "auto")
-    _use_chat_special_tokens(tokenizer, model)
+    _stop_at_eos(model, tokenizer)
     if device is None:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if dtype is None and str(device).startswith("cpu") and model.dtype in (torch.bfloat16, torch.float16):
@@ -176,7 +176,14 @@ def load_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:
     return AutoTokenizer.from_pretrained(folder)
 
 
-def _use_chat_special_tokens(tokenizer: PreTrainedTokenizerBase, model: PreTrainedModel) -> None:
+def load_chat_tokenizer(folder: str | Path) -> PreTrainedTokenizerBase:
+    """``load_tokenizer`` with eos the end of a chat turn and a pad token: what ``load_model`` returns."""
+    tokenizer = load_tokenizer(folder)
+    _use_chat_special_tokens(tokenizer)
+    return tokenizer
+
+
+def _use_chat_special_tokens(tokenizer: PreTrainedTokenizerBase) -> None:
     """Make eos the end of a chat turn and give the tokenizer a pad token, in place."""
     vocab = tokenizer.get_vocab()
     if EOS_TOKEN in _chat_template_text(tokenizer) and EOS_TOKEN in vocab and tokenizer.eos_token != EOS_TOKEN:
@@ -187,6 +194,9 @@ def _use_chat_special_tokens(tokenizer: PreTrainedTokenizerBase, model: PreTrain
         tokenizer.pad_token = PAD_TOKEN if reusable else tokenizer.eos_token
         logger.warning("tokenizer had no pad token; using the existing %r", tokenizer.pad_token)
 
+
+def _stop_at_eos(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase) -> None:
+    """Let ``generate`` stop at the tokenizer's eos and pad with its pad token, in place."""
     generation_config = model.generation_config
     eos_ids = _as_list(generation_config.eos_token_id)
     if tokenizer.eos_token_id not in eos_ids:
