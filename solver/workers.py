@@ -5,6 +5,8 @@ The parent runs the scheduler (``solver.schedule``) and is the only writer of su
 process that sets ``CUDA_VISIBLE_DEVICES`` to its GPU before importing torch, loads the model, builds
 its own sandbox with its share of the CPU cores (cores // workers, at least 1), says "ready", then
 takes (task, assignment) messages over its pipe and answers with a ``TaskSearchResult``.
+Several workers may share a GPU (``--workers`` above the GPU count): they load one at a time and
+each takes its share of vLLM's memory fraction.
 
 Failure handling: the parent watches every worker's pipe and process sentinel. A worker that
 dies (segfault, OOM kill) or overruns its deadline + grace is killed; its task keeps its
@@ -36,6 +38,7 @@ from solver.schedule import Assignment, Finished
 log = logging.getLogger(__name__)
 
 STOP_WAIT_S = 5.0  # SIGTERM, then SIGKILL after this long
+LOAD_LOCK_WAIT_S = 300.0  # a worker killed while loading keeps its GPU's lock; the next loads anyway after this
 
 
 def visible_gpus() -> list[str]:
@@ -113,8 +116,13 @@ def plan_workers(
     ]
 
 
-def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection) -> None:
-    """The worker process: load once, then solve the tasks that arrive until told to stop."""
+def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection, load_lock: Any) -> None:
+    """The worker process: load once, then solve the tasks that arrive until told to stop.
+
+    Workers that share a GPU load one at a time (``load_lock``, one per GPU): vLLM sizes its KV
+    cache from the free memory it measures while starting, which another engine starting on the
+    same GPU at the same moment would distort.
+    """
     if spec.gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu  # before torch is imported
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -126,10 +134,15 @@ def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection) -> None:
             torch.set_num_threads(spec.torch_threads)
         from solver.runner import load_parts, solve_turn
 
-        parts = load_parts(
-            spec.model_dir, device=spec.device, learn=spec.her_config.learn, sandbox_workers=spec.sandbox_workers,
-            prompt_format=spec.her_config.prompt_format, sampler=spec.sampler, gpu_share=spec.gpu_share,
-        )
+        locked = load_lock.acquire(timeout=LOAD_LOCK_WAIT_S)
+        try:
+            parts = load_parts(
+                spec.model_dir, device=spec.device, learn=spec.her_config.learn, sandbox_workers=spec.sandbox_workers,
+                prompt_format=spec.her_config.prompt_format, sampler=spec.sampler, gpu_share=spec.gpu_share,
+            )
+        finally:
+            if locked:
+                load_lock.release()
     except BaseException:
         conn.send(("failed", traceback.format_exc()))
         return
@@ -148,6 +161,12 @@ def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection) -> None:
         pass  # the parent went away
     finally:
         parts.close()
+
+
+def load_locks(specs: list[WorkerSpec], context: Any) -> list[Any]:
+    """One lock per GPU, shared by the workers on it (see ``_worker_main``); a lock of its own for a CPU worker."""
+    by_gpu = {spec.gpu: context.Lock() for spec in specs if spec.gpu is not None}
+    return [context.Lock() if spec.gpu is None else by_gpu[spec.gpu] for spec in specs]
 
 
 @dataclass
@@ -174,12 +193,14 @@ class ProcessBackend:
         self.tasks: dict[str, Any] = {}
         self.state_dir: Path | None = None
         self._context = multiprocessing.get_context("spawn")
+        self._load_locks = load_locks(specs, self._context)
         self._workers = [self._spawn(i) for i in range(len(specs))]
         self._events: list[Finished] = []
 
     def _spawn(self, worker_id: int, restarts: int = 0) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_main, args=(worker_id, self.specs[worker_id], child), name=f"solver-worker-{worker_id}", daemon=True)
+        process = self._context.Process(target=_worker_main, args=(worker_id, self.specs[worker_id], child, self._load_locks[worker_id]),
+                                        name=f"solver-worker-{worker_id}", daemon=True)
         process.start()
         child.close()
         return _Worker(process, parent, restarts=restarts)

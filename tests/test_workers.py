@@ -19,7 +19,7 @@ from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION
 from solver.schedule import ScheduleConfig
 from solver.submission import validate_submission
 from solver.tasks import toy_task, toy_task_names
-from solver.workers import ProcessBackend, WorkerSpec, plan_workers
+from solver.workers import ProcessBackend, WorkerSpec, load_locks, plan_workers
 
 HER = HerConfig(sampling=(SamplingSetting(n=2, temperature=0.1), SamplingSetting(n=2, temperature=1.0)), max_epochs=2, max_new_tokens=32)
 BUDGET_S = 600.0
@@ -162,3 +162,14 @@ def test_vllm_without_learning_loads_no_transformers_model(model_dir, monkeypatc
         assert parts.tokenizer.pad_token_id is not None and parts.sampler.tokenizer is parts.tokenizer
     finally:
         parts.sandbox.close()
+
+
+def test_workers_on_one_gpu_load_one_at_a_time(model_dir):
+    """Two vLLM engines starting together on one GPU would each size their cache from the other's
+    half-made allocations: the workers of a GPU share one load lock; other workers do not wait."""
+    import multiprocessing
+
+    specs = [WorkerSpec(str(model_dir), HER, gpu=gpu) for gpu in ("0", "1", "0", None, None)]
+    locks = load_locks(specs, multiprocessing.get_context("spawn"))
+    assert locks[0] is locks[2] and locks[0] is not locks[1]
+    assert len({id(lock) for lock in locks}) == 4  # GPU 0, GPU 1, and one for each CPU worker
