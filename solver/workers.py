@@ -22,11 +22,15 @@ if the driver hangs the GPU, the restarted worker may fail to load (it is then r
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import multiprocessing
 import os
+import tempfile
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -38,7 +42,7 @@ from solver.schedule import Assignment, Finished
 log = logging.getLogger(__name__)
 
 STOP_WAIT_S = 5.0  # SIGTERM, then SIGKILL after this long
-LOAD_LOCK_WAIT_S = 300.0  # a worker killed while loading keeps its GPU's lock; the next loads anyway after this
+LOAD_LOCK_WAIT_S = 300.0  # a load that takes longer than this no longer holds back the next worker of its GPU
 
 
 def visible_gpus() -> list[str]:
@@ -116,13 +120,8 @@ def plan_workers(
     ]
 
 
-def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection, load_lock: Any) -> None:
-    """The worker process: load once, then solve the tasks that arrive until told to stop.
-
-    Workers that share a GPU load one at a time (``load_lock``, one per GPU): vLLM sizes its KV
-    cache from the free memory it measures while starting, which another engine starting on the
-    same GPU at the same moment would distort.
-    """
+def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection) -> None:
+    """The worker process: load once, then solve the tasks that arrive until told to stop."""
     if spec.gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu  # before torch is imported
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -134,15 +133,11 @@ def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection, load_lock: 
             torch.set_num_threads(spec.torch_threads)
         from solver.runner import load_parts, solve_turn
 
-        locked = load_lock.acquire(timeout=LOAD_LOCK_WAIT_S)
-        try:
+        with gpu_load_lock(spec.gpu):
             parts = load_parts(
                 spec.model_dir, device=spec.device, learn=spec.her_config.learn, sandbox_workers=spec.sandbox_workers,
                 prompt_format=spec.her_config.prompt_format, sampler=spec.sampler, gpu_share=spec.gpu_share,
             )
-        finally:
-            if locked:
-                load_lock.release()
     except BaseException:
         conn.send(("failed", traceback.format_exc()))
         return
@@ -163,10 +158,38 @@ def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection, load_lock: 
         parts.close()
 
 
-def load_locks(specs: list[WorkerSpec], context: Any) -> list[Any]:
-    """One lock per GPU, shared by the workers on it (see ``_worker_main``); a lock of its own for a CPU worker."""
-    by_gpu = {spec.gpu: context.Lock() for spec in specs if spec.gpu is not None}
-    return [context.Lock() if spec.gpu is None else by_gpu[spec.gpu] for spec in specs]
+@contextmanager
+def gpu_load_lock(gpu: str | None, wait_s: float = LOAD_LOCK_WAIT_S) -> Iterator[bool]:
+    """Hold GPU ``gpu``'s load lock (a file lock) while loading; yields whether it was got.
+
+    Workers that share a GPU load one at a time: vLLM sizes its KV cache from the free memory it
+    measures while starting, which another engine starting on the same GPU would distort. A file
+    lock is released by the kernel when its holder dies, even by SIGKILL, so a worker killed while
+    loading cannot hold the others back. After ``wait_s`` the worker loads anyway (with a warning).
+    A CPU worker (``gpu`` None) takes no lock.
+    """
+    if gpu is None:
+        yield True
+        return
+    path = Path(tempfile.gettempdir()) / f"arc-her-solver-gpu{gpu}.lock"
+    with open(path, "a") as handle:
+        end = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                locked = True
+                break
+            except BlockingIOError:
+                if time.monotonic() >= end:
+                    log.warning("GPU %s: another worker has been loading for over %.0f s; loading anyway", gpu, wait_s)
+                    locked = False
+                    break
+                time.sleep(0.2)
+        try:
+            yield locked
+        finally:
+            if locked:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -193,13 +216,12 @@ class ProcessBackend:
         self.tasks: dict[str, Any] = {}
         self.state_dir: Path | None = None
         self._context = multiprocessing.get_context("spawn")
-        self._load_locks = load_locks(specs, self._context)
         self._workers = [self._spawn(i) for i in range(len(specs))]
         self._events: list[Finished] = []
 
     def _spawn(self, worker_id: int, restarts: int = 0) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(target=_worker_main, args=(worker_id, self.specs[worker_id], child, self._load_locks[worker_id]),
+        process = self._context.Process(target=_worker_main, args=(worker_id, self.specs[worker_id], child),
                                         name=f"solver-worker-{worker_id}", daemon=True)
         process.start()
         child.close()

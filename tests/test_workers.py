@@ -19,7 +19,7 @@ from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION
 from solver.schedule import ScheduleConfig
 from solver.submission import validate_submission
 from solver.tasks import toy_task, toy_task_names
-from solver.workers import ProcessBackend, WorkerSpec, load_locks, plan_workers
+from solver.workers import ProcessBackend, WorkerSpec, gpu_load_lock, plan_workers
 
 HER = HerConfig(sampling=(SamplingSetting(n=2, temperature=0.1), SamplingSetting(n=2, temperature=1.0)), max_epochs=2, max_new_tokens=32)
 BUDGET_S = 600.0
@@ -164,12 +164,33 @@ def test_vllm_without_learning_loads_no_transformers_model(model_dir, monkeypatc
         parts.sandbox.close()
 
 
-def test_workers_on_one_gpu_load_one_at_a_time(model_dir):
+def test_workers_on_one_gpu_load_one_at_a_time():
     """Two vLLM engines starting together on one GPU would each size their cache from the other's
-    half-made allocations: the workers of a GPU share one load lock; other workers do not wait."""
-    import multiprocessing
+    half-made allocations: a GPU's workers load under one file lock, which a killed holder frees."""
+    import subprocess
+    import sys
 
-    specs = [WorkerSpec(str(model_dir), HER, gpu=gpu) for gpu in ("0", "1", "0", None, None)]
-    locks = load_locks(specs, multiprocessing.get_context("spawn"))
-    assert locks[0] is locks[2] and locks[0] is not locks[1]
-    assert len({id(lock) for lock in locks}) == 4  # GPU 0, GPU 1, and one for each CPU worker
+    gpu = f"test{os.getpid()}"
+    with gpu_load_lock(gpu) as got:
+        assert got
+        started = time.monotonic()
+        with gpu_load_lock(gpu, wait_s=0.5) as second:  # another worker of the GPU waits, then goes on
+            assert not second and time.monotonic() - started >= 0.5
+        with gpu_load_lock("other" + gpu, wait_s=0.5) as other_gpu:  # other GPUs do not wait
+            assert other_gpu
+    with gpu_load_lock(gpu, wait_s=0.5) as again:
+        assert again
+    # a worker killed while loading: the kernel drops its lock
+    holder = (
+        "import os, signal, sys\n"
+        "from solver.workers import gpu_load_lock\n"
+        f"with gpu_load_lock({gpu!r}):\n"
+        "    print('held', flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    child = subprocess.run([sys.executable, "-c", holder], capture_output=True, text=True, timeout=60)
+    assert child.stdout.strip() == "held" and child.returncode == -9
+    with gpu_load_lock(gpu, wait_s=0.5) as after_kill:
+        assert after_kill
+    with gpu_load_lock(None, wait_s=0) as cpu:  # a CPU worker takes no lock
+        assert cpu

@@ -120,7 +120,7 @@ class TrainConfig(BaseModel):
         description="Liger's fused Triton kernels on CUDA (RMSNorm, SwiGLU, head + loss without materialising the "
         "logits: peak memory 1.5x (DoRA) to 2.7x (full) lower on an H200); auto = on with bf16 weights (as fast as "
         "without, measured for full training), off under bf16-mixed (0.78x as fast there) and on the CPU; "
-        "on = required",
+        "on = required on CUDA (ignored with a warning on the CPU)",
     )
     gradient_checkpointing: bool = Field(False, description="recompute activations in the backward pass to save memory")
     num_workers: int | None = Field(None, ge=0, description="data-loader processes per rank (about 250 samples/s each); None = CPU cores / ranks - 1")

@@ -110,7 +110,9 @@ def use_liger_kernels(model: PreTrainedModel) -> bool:
     Only this model changes. Liger also rebinds names in transformers' modeling module (the norm
     and MLP classes, the rotary embedding function), which would change every model built later
     in the process, on the CPU too, and the baselines a benchmark compares against; those names
-    are put back, so Liger's RoPE (a module-wide function only) is not used.
+    are put back, so Liger's RoPE (a module-wide function only) is not used. Only the module that
+    defines the model's class is restored: an architecture whose Liger function patches other
+    modules would still leak there (Qwen2's does not).
     """
     try:
         from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN

@@ -8,7 +8,7 @@ Choices, and why:
   added, as the transformers backend does) and passed as ``TokensPrompt``, so both backends
   see the very same ids. The engine loads the same tokenizer from the folder to detokenise.
 - **Stop at the closing fence** with ``stop=["```"]`` (a string: the fence may span tokens) and
-  eos; ``finished`` is vLLM's ``finish_reason == "stop"``, False when ``max_tokens`` cut it.
+  the tokenizer's eos (vLLM's own stops come from the model files, which may name another); ``finished`` is vLLM's ``finish_reason == "stop"``, False when ``max_tokens`` cut it.
 - **Adapters from disk, a fresh id per version.** vLLM caches LoRA weights by ``lora_int_id``;
   reusing an id after retraining would serve the stale adapter, so ``adapter_for`` writes the
   learner's adapter once per ``lora_id`` (which the learner changes with every weight change)
@@ -157,6 +157,7 @@ class VllmSampler(Sampler):
                 max_tokens=p.max_new_tokens,
                 seed=p.seed,
                 stop=[CLOSING_FENCE],
+                stop_token_ids=[self.tokenizer.eos_token_id],  # as normalised by load_chat_tokenizer
             )
             for p in params
         ]
