@@ -47,6 +47,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from solver.learner import EncodedExample
+from solver.models import MODEL_SIZES
 from train.config import TrainConfig
 from train.data import StepBatch, collate
 from train.loop import train_step
@@ -57,14 +58,19 @@ QWEN05B = {
     "hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads": 14, "num_key_value_heads": 2,
     "intermediate_size": 4864, "vocab_size": 151936,
 }
-TINY = {
-    "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
-    "intermediate_size": 512, "vocab_size": 1024,
-}
-DRAWING_SMALL = {  # the default drawing model's shape (models/drawing-small, 5.75M parameters, project tokenizer)
-    "hidden_size": 256, "num_hidden_layers": 8, "num_attention_heads": 8, "num_key_value_heads": 2,
-    "intermediate_size": 704, "vocab_size": 435,
-}
+
+
+def project_shape(size: str, vocab_size: int) -> dict:
+    """The Qwen2 config fields of one of the project's named sizes (``solver.models.MODEL_SIZES``)."""
+    shape = MODEL_SIZES[size]
+    return {
+        "hidden_size": shape.hidden_size, "num_hidden_layers": shape.num_layers, "num_attention_heads": shape.num_heads,
+        "num_key_value_heads": shape.num_kv_heads, "intermediate_size": shape.intermediate_size, "vocab_size": vocab_size,
+    }
+
+
+TINY = project_shape("tiny", vocab_size=1024)
+DRAWING_SMALL = project_shape("small", vocab_size=435)  # the default drawing model (project tokenizer: 435 tokens)
 SHAPES = {"qwen0.5b": QWEN05B, "drawing-small": DRAWING_SMALL, "tiny": TINY}
 WARMUP_STEPS = 3  # untimed: kernel selection, allocator growth, compilation
 DORA = {"rank": 32, "alpha": 64.0, "use_dora": True, "use_rslora": True, "seed": 0}
@@ -322,11 +328,10 @@ def profile(run, n_batches: int, device: torch.device, path: Path) -> dict:
         _sync(device)
     wall = (time.perf_counter() - started) / 2
     averages = prof.key_averages()
-    sort_by = "self_device_time_total" if device.type == "cuda" else "self_cpu_time_total"
-    if device.type == "cuda":
-        busy = sum(e.self_device_time_total for e in averages if e.device_type == DeviceType.CUDA) / 1e6 / 2
-    else:  # self CPU times do not overlap
-        busy = sum(e.self_cpu_time_total for e in averages) / 1e6 / 2
+    cuda = device.type == "cuda"
+    sort_by = "self_device_time_total" if cuda else "self_cpu_time_total"
+    # self CPU times do not overlap; on CUDA only the kernels count
+    busy = sum(getattr(e, sort_by) for e in averages if not cuda or e.device_type == DeviceType.CUDA) / 1e6 / 2
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(averages.table(sort_by=sort_by, row_limit=40, max_name_column_width=90))
     return {"wall_s_per_step": round(wall, 4), "busy_s_per_step": round(busy, 4)}

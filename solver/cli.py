@@ -122,7 +122,8 @@ def model_files(model_dir: Path) -> dict[str, list[int]]:
     folder = Path(model_dir)
     if not folder.is_dir():
         return {}
-    return {f.name: [f.stat().st_size, f.stat().st_mtime_ns] for f in sorted(folder.iterdir()) if f.is_file()}
+    stats = {f.name: f.stat() for f in sorted(folder.iterdir()) if f.is_file()}
+    return {name: [stat.st_size, stat.st_mtime_ns] for name, stat in stats.items()}
 
 
 def run_info(args: argparse.Namespace, her_config: Any, model_dir: Path) -> dict[str, Any]:

@@ -74,10 +74,13 @@ def build_model(config: TrainConfig, precision: str, cuda: bool) -> tuple[PreTra
     else:
         model, tokenizer = load_model(config.model, device="cpu", dtype=dtype)
     model.set_attn_implementation(config.attn_implementation)
-    if config.liger_kernels == "on" and not cuda:
+    required = config.liger_kernels == "on"
+    wanted = required or (config.liger_kernels == "auto" and precision == "bf16")
+    if required and not cuda:
         logger.warning("--liger-kernels on: Liger's kernels need CUDA; training on the CPU without them")
-    elif config.liger_kernels == "on" or (config.liger_kernels == "auto" and cuda and precision == "bf16"):
-        if not use_liger_kernels(model) and config.liger_kernels == "on":
+    elif wanted and cuda:
+        applied = use_liger_kernels(model)
+        if required and not applied:
             raise RuntimeError("--liger-kernels on, but Liger has no kernels for this model here (see the warning "
                                "above); pip install liger-kernel, or pass --liger-kernels auto")
     if config.gradient_checkpointing:
