@@ -21,9 +21,10 @@ Configurations (``--modes`` picks families or configurations by name; each is on
   longest sample (rounded up to 64), fused AdamW, token-normalised loss; bf16-mixed (fp32 weights, autocast),
   bf16 weights, padding-free packing (sdpa materialises a block-diagonal mask and computes all of
   it; flex_attention skips the empty blocks, CUDA only), and ``torch.compile``.
-- ``dora``: the same for a DoRA r=32 rsLoRA adapter on every linear layer, bf16 base (and, with
-  ``bf16-adapter``, bf16 adapter weights: PEFT keeps them in float32 and DoRA's elementwise work
-  runs in their dtype).
+- ``dora``: the same for a DoRA r=32 rsLoRA adapter on every linear layer, bf16 base, float32
+  adapter weights, the adapted layers computing in bf16 (``train.fast_adapter``; the naive
+  baseline keeps PEFT's forward, which computes them in float32); ``bf16-adapter``: bf16 adapter
+  weights too.
 - ``-liger`` in a name: Liger's fused kernels (``--liger-kernels on`` of ``python -m train``).
 
 MFU = model FLOPs / time / the bf16 matmul rate measured in the same run (an 8192^3 matmul).
@@ -150,7 +151,7 @@ def make_samples(n_batches: int, batch_size: int, seq_len: int, vocab: int) -> l
 
 
 def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None, device: torch.device,
-                liger: bool = False, bf16_adapter: bool = False):
+                liger: bool = False, bf16_adapter: bool = False, naive: bool = False):
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     from train.models import use_liger_kernels
@@ -164,7 +165,7 @@ def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None
     if liger and not use_liger_kernels(model):
         raise RuntimeError("Liger kernels could not be applied")
     if adapter:
-        model = add_adapter(model, **DORA)
+        model = add_adapter(model, **DORA, fast_forward=not naive)
         if bf16_adapter:
             model = model.to(torch.bfloat16)
     return model.train()
@@ -241,7 +242,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
     cuda = device.type == "cuda"
     precision = setup.precision if cuda else "fp32"
     if setup.naive:
-        model = build_model(shape, setup.adapter, torch.float32, attn=None, device=device)
+        model = build_model(shape, setup.adapter, torch.float32, attn=None, device=device, naive=True)
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
 
         def run(index: int) -> None:

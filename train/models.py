@@ -140,15 +140,19 @@ def use_liger_kernels(model: PreTrainedModel) -> bool:
     return True
 
 
-def add_adapter(model, *, rank: int, alpha: float, use_dora: bool, use_rslora: bool, seed: int):
+def add_adapter(model, *, rank: int, alpha: float, use_dora: bool, use_rslora: bool, seed: int,
+                fast_forward: bool = True):
     """Freeze ``model`` inside a PEFT adapter on every linear layer but the head (the adapter is float32).
 
     LoRA's init: A from a seeded Kaiming-uniform draw, B zero (DoRA: magnitudes = the weight
-    norms), so the adapted model starts out computing exactly what the base computes.
+    norms), so the adapted model starts out computing exactly what the base computes. The adapted
+    layers get ``train.fast_adapter``'s forward, which computes in the base's dtype
+    (``fast_forward=False`` keeps PEFT's own: the throughput benchmark's naive baseline).
     """
     from peft import LoraConfig, get_peft_model
 
     from solver.models.rng import seeded_rng
+    from train.fast_adapter import use_fast_adapter_forward
 
     lora = LoraConfig(
         r=rank,
@@ -161,4 +165,7 @@ def add_adapter(model, *, rank: int, alpha: float, use_dora: bool, use_rslora: b
         task_type="CAUSAL_LM",
     )
     with seeded_rng(seed):
-        return get_peft_model(model, lora)
+        model = get_peft_model(model, lora)
+    if fast_forward:
+        use_fast_adapter_forward(model)
+    return model
