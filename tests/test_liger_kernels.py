@@ -114,3 +114,22 @@ def test_training_with_liger_lowers_the_loss(tmp_path):
     losses = []
     run_training(config, progress=lambda step, metrics: losses.append(metrics["train/loss"]))
     assert sum(losses[-5:]) < 0.8 * sum(losses[:5]), losses
+
+
+@pytest.mark.parametrize(
+    ("choice", "source", "precision", "wanted"),
+    [
+        ("auto", {"from_scratch": "tiny"}, "bf16", True),  # full training, bf16 weights: measured faster
+        ("auto", {"from_scratch": "tiny"}, "bf16-mixed", False),  # 0.78x under autocast
+        ("auto", {"model": "models/drawing-small"}, "bf16", False),  # adapters: DoRA 0.89x
+        ("on", {"model": "models/drawing-small"}, "bf16", True),
+        ("off", {"from_scratch": "tiny"}, "bf16", False),
+    ],
+)
+def test_auto_uses_liger_where_it_was_measured_faster(tmp_path, choice, source, precision, wanted):
+    from train.config import TrainConfig
+    from train.models import wants_liger_kernels
+
+    config = TrainConfig(output_dir=str(tmp_path), liger_kernels=choice, **source)
+    assert config.adapter == ("model" in source)
+    assert wants_liger_kernels(config, precision) == wanted

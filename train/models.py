@@ -75,7 +75,7 @@ def build_model(config: TrainConfig, precision: str, cuda: bool) -> tuple[PreTra
         model, tokenizer = load_model(config.model, device="cpu", dtype=dtype)
     model.set_attn_implementation(config.attn_implementation)
     required = config.liger_kernels == "on"
-    wanted = required or (config.liger_kernels == "auto" and precision == "bf16")
+    wanted = wants_liger_kernels(config, precision)
     if required and not cuda:
         logger.warning("--liger-kernels on: Liger's kernels need CUDA; training on the CPU without them")
     elif wanted and cuda:
@@ -98,6 +98,16 @@ def build_model(config: TrainConfig, precision: str, cuda: bool) -> tuple[PreTra
     )
     assert trainable > 0, "no trainable parameters"
     return model.train(), tokenizer
+
+
+def wants_liger_kernels(config: TrainConfig, precision: str) -> bool:
+    """``--liger-kernels on``, or ``auto`` where they were measured faster: full training with bf16 weights.
+
+    On an H200 (BENCHMARKS.md) they made DoRA slower (0.89x) and bf16-mixed slower (0.78x).
+    """
+    if config.liger_kernels != "auto":
+        return config.liger_kernels == "on"
+    return precision == "bf16" and not config.adapter
 
 
 def use_liger_kernels(model: PreTrainedModel) -> bool:
