@@ -67,6 +67,59 @@ def test_fast_forward_keeps_bf16_activations_and_float32_adapters(tokenizer, tor
         assert cosine > 0.95, (name, cosine.item())
 
 
+@pytest.mark.parametrize("use_dora", [False, True], ids=["lora", "dora"])
+def test_the_fast_forward_runs_without_peft_forward(tokenizer, torch_one_thread, monkeypatch, use_dora):
+    from peft.tuners.lora import Linear as LoraLinear
+
+    _, fast_model = adapted_pair(tokenizer, use_dora=use_dora)
+
+    def peft_forward(*args, **kwargs):
+        raise AssertionError("PEFT's forward ran")
+
+    monkeypatch.setattr(LoraLinear, "forward", peft_forward)
+    ids = torch.arange(5, 37)[None]
+    fast_model(input_ids=ids, labels=ids).loss.backward()
+    fast_model.eval()
+    with torch.no_grad():
+        fast_model(input_ids=ids)
+    with pytest.raises(AssertionError, match="PEFT's forward ran"), fast_model.disable_adapter():
+        fast_model(input_ids=ids)  # not covered: falls back
+
+
+def test_dora_scale_survives_bf16(torch_one_thread):
+    """The scale m / ||W + sBA|| is applied as a + a * (scale - 1), not a * bf16(scale).
+
+    bf16 has 8 bits of mantissa: rounding the scale itself (about 1) moves a row's output by up to
+    4e-3, more than many magnitude updates. Per-element rounding of the outputs averages out over
+    many inputs; a rounded scale does not.
+    """
+    from peft import LoraConfig, get_peft_model
+    from torch import nn
+
+    from solver.models.rng import seeded_rng
+
+    torch.manual_seed(0)
+    with seeded_rng(0):
+        model = get_peft_model(nn.Sequential(nn.Linear(64, 128, bias=False)).to(torch.bfloat16),
+                               LoraConfig(r=4, lora_alpha=8, use_dora=True, target_modules=["0"]))
+    assert use_fast_adapter_forward(model) == 1
+    layer = model.base_model.model[0]
+    lora_a, lora_b = layer.lora_A["default"].weight, layer.lora_B["default"].weight
+    magnitude = layer.lora_magnitude_vector["default"].weight
+    weight = layer.get_base_layer().weight.float()
+    with torch.no_grad():
+        lora_b.copy_(0.02 * torch.randn(lora_b.shape))
+        magnitude.mul_(1 + 1e-3 * torch.randn(magnitude.shape).sign())
+        merged = weight + layer.scaling["default"] * lora_b @ lora_a
+        scale = magnitude / torch.linalg.vector_norm(merged, dim=1)
+        x = torch.randn(4096, 64, dtype=torch.bfloat16)
+        adapted = x.float() @ merged.T  # the row-wise scale is all that remains to apply
+        output = layer(x).float()
+    row_scale = (output * adapted).sum(0) / (adapted * adapted).sum(0)
+    assert (row_scale - scale).abs().max() < 5e-4
+    assert (scale.bfloat16().float() - scale).abs().max() > 1e-3  # what a * bf16(scale) would cost
+
+
 def test_what_the_fast_forward_does_not_cover_runs_peft_forward(tokenizer, torch_one_thread):
     peft_model, fast_model = adapted_pair(tokenizer, use_dora=True)
     ids = torch.arange(5, 37)[None]

@@ -119,9 +119,8 @@ class TrainConfig(BaseModel):
         "auto",
         description="Liger's fused Triton kernels on CUDA (RMSNorm, SwiGLU, head + loss without materialising the "
         "logits: peak memory 2.2x (DoRA) to 2.7x (full) lower on an H200); auto = on for full training with bf16 "
-        "weights (1.03-1.1x as fast), off for adapters (DoRA 0.89x as fast with them), under bf16-mixed (0.78x) and "
-        "on the CPU; "
-        "on = required on CUDA (ignored with a warning on the CPU)",
+        "weights (1.03-1.1x as fast across calls: weak evidence), off for adapters (DoRA 0.89x as fast with "
+        "them), under bf16-mixed (0.78x) and on the CPU; on = required on CUDA (ignored with a warning on the CPU)",
     )
     gradient_checkpointing: bool = Field(False, description="recompute activations in the backward pass to save memory")
     num_workers: int | None = Field(None, ge=0, description="data-loader processes per rank (about 250 samples/s each); None = CPU cores / ranks - 1")

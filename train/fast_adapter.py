@@ -1,4 +1,4 @@
-"""A faster forward for PEFT's LoRA and DoRA linear layers: same parameters, same outputs.
+"""A faster forward for PEFT's LoRA and DoRA linear layers: same parameters, the same function in bf16.
 
 Why: PEFT computes a layer's adapter branch in the adapter's dtype. Its adapters are float32
 (``autocast_adapter_dtype``) while the base model trains in bf16, so every adapted linear layer
@@ -8,16 +8,21 @@ output. On an H200 that made DoRA training of a 0.5B model run at 0.4x the speed
 (BENCHMARKS.md, 2026-12-01), bound by that elementwise float32 traffic rather than by matmuls.
 
 ``FastLoraLinear`` keeps PEFT's module, parameters and state dict (so saving, resuming, merging
-and exporting are PEFT's own) and replaces only the training forward:
+and exporting are PEFT's own) and replaces its forward (training and evaluation alike):
 
     LoRA:  y = W x + b + s * B (A x)
     DoRA:  y = m / ||W + s B A||_row * (W x + s * B (A x)) + b      (the norm is a constant: DoRA §4.3)
 
 computed in the input's dtype: only A and B (rank x width, small) are cast, the float32 master
 copies of the adapter still receive the gradients, and DoRA's row norm is computed in float32 from
-the weights, not from activations. What PEFT's forward does that this one does not (dropout,
-several active adapters, merged or disabled adapters, mixed-adapter batches, ``fan_in_fan_out``,
-LoRA biases) falls back to PEFT's forward.
+the weights, not from activations. As with any bf16 compute, outputs are rounded to bf16; DoRA's
+scale enters as y = W x + [(scale - 1) W x + scale * s * B A x]: the bracket is small and
+computed (and rounded) on its own, then added once, as PEFT adds its float32 DoRA term, so a
+magnitude update far below bf16's 2^-8 still changes the outputs (``scale * bf16(W x)`` would
+round the scale away up to 4e-3). The base weight is read directly, as PEFT's DoRA does: forward hooks on
+the base layer (offloading, ZeRO-3) are not run. What PEFT's forward does that this one does not
+(dropout, several active adapters, merged or disabled adapters, mixed-adapter batches,
+``fan_in_fan_out``, LoRA biases, LoRA variants other than DoRA) falls back to PEFT's forward.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from peft.tuners.lora import Linear as LoraLinear
+from peft.tuners.lora.variants import DoraLinearVariant
 
 
 class FastLoraLinear(LoraLinear):
@@ -36,20 +42,24 @@ class FastLoraLinear(LoraLinear):
             return super().forward(x, *args, **kwargs)
         base = self.get_base_layer()
         lora_a = self.lora_A[name].weight.to(x.dtype)
-        lora_b = self.lora_B[name].weight.to(x.dtype)
         scaling = self.scaling[name]
-        low_rank = F.linear(F.linear(x, lora_a), lora_b)
         if name not in self.lora_magnitude_vector:
+            low_rank = F.linear(F.linear(x, lora_a), self.lora_B[name].weight.to(x.dtype))
+            # linear's backward needs its input and weight, not its output: adding in place is safe
             return F.linear(x, base.weight, base.bias).add_(low_rank, alpha=scaling)
-        # linear's backward needs its input and weight, not its output: adding in place is safe
-        adapted = F.linear(x, base.weight).add_(low_rank, alpha=scaling)
-        output = adapted * self.dora_scale(name).to(adapted.dtype)
+        scale = self.dora_scale(name)
+        # y = W x + [(scale - 1) W x + scale * s * B A x] + b: the bracket is small, so rounding it
+        # to bf16 keeps its precision, and W x + bracket is rounded once
+        scaled_b = (self.lora_B[name].weight * (scale * scaling)[:, None]).to(x.dtype)
+        base_output = F.linear(x, base.weight)
+        change = torch.addcmul(F.linear(F.linear(x, lora_a), scaled_b), base_output, (scale - 1).to(x.dtype))
+        output = base_output + change
         return output if base.bias is None else output + base.bias.to(output.dtype)
 
     def dora_scale(self, name: str) -> torch.Tensor:
         """DoRA's per-output factor m / ||W + s B A||, the norm in float32 and detached (no gradient)."""
         weight = self.get_base_layer().weight
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast(weight.device.type, enabled=False):  # addmm would run in bf16
             merged = torch.addmm(weight.float(), self.lora_B[name].weight.float(), self.lora_A[name].weight.float(),
                                  alpha=self.scaling[name])
             norm = torch.linalg.vector_norm(merged, dim=1)
@@ -66,6 +76,9 @@ class FastLoraLinear(LoraLinear):
         if self.training and not isinstance(self.lora_dropout[name], torch.nn.Identity):
             return None
         if self.lora_B[name].bias is not None:
+            return None
+        variant = self.lora_variant.get(name)
+        if variant is not None and not isinstance(variant, DoraLinearVariant):
             return None
         return name
 
