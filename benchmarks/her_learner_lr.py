@@ -4,8 +4,8 @@ For each learning rate it runs two epochs of ``search_and_learn`` on one toy tas
 LoRA adapter: epoch 0's samples are the same for every rate (drawn once, replayed: a new LoRA
 adapter is the identity, so the base model would draw them again), the learner trains on their
 relabeled outputs at that rate, and epoch 1 samples with the adapter (same seeds for every rate).
-Reported per rate: epoch 1's valid programs, best and mean pixel accuracy against the task, and
-the log-likelihood per token of the task's reference program before and after the step. The
+Reported per rate: epoch 1's valid programs, best and mean pixel accuracy against the task, the
+distinct outputs of both epochs (how much there is to learn from), and the log-likelihood per token of the task's reference program before and after the step. The
 per-task learning rate of the seed (1e-4) was chosen for a 0.5B model; this measures it for ours.
 
     python benchmarks/her_learner_lr.py --model models/drawing-small --task 12-squares \\
@@ -90,6 +90,7 @@ def main() -> int:
             row = {
                 "task": args.task, "learning_rate": rate, "solved": result.solved, "epochs": len(epochs),
                 "epoch0_best": epochs[0]["best_pixel_accuracy"], "epoch0_mean": epochs[0]["mean_pixel_accuracy"],
+                "epoch0_unique_outputs": epochs[0]["unique_outputs"], "epoch1_unique_outputs": last["unique_outputs"],
                 "train_steps": epochs[0]["train_steps"], "train_loss": epochs[0]["train_loss"],
                 "epoch1_valid": last["valid"], "epoch1_best": last["best_pixel_accuracy"], "epoch1_mean": last["mean_pixel_accuracy"],
                 "reference_logprob_per_token_before": round(before, 4), "reference_logprob_per_token_after": round(after, 4),
