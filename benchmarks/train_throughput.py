@@ -23,7 +23,8 @@ Configurations (``--modes`` picks families or configurations by name; each is on
   it; flex_attention skips the empty blocks, CUDA only), and ``torch.compile``.
 - ``dora``: the same for a DoRA r=32 rsLoRA adapter on every linear layer, bf16 base, float32
   adapter weights, the adapted layers computing in bf16 (``train.fast_adapter``; the naive
-  baseline keeps PEFT's forward, which computes them in float32); ``bf16-adapter``: bf16 adapter
+  baseline keeps PEFT's forward, which computes them in float32; ``dora-bf16-peft-forward`` is our
+  step with PEFT's forward, to measure that change in one run); ``bf16-adapter``: bf16 adapter
   weights too.
 - ``-liger`` in a name: Liger's fused kernels (``--liger-kernels on`` of ``python -m train``).
 
@@ -90,10 +91,11 @@ class Setup:
     attention: str = "sdpa"  # ours only; flex_attention skips the masked blocks of packed rows
     liger: bool = False  # ours only: Liger's fused kernels (train.models.use_liger_kernels), CUDA only
     bf16_adapter: bool = False  # ours only: adapter weights in bf16 too (PEFT keeps them in float32)
+    peft_forward: bool = False  # ours only: PEFT's own adapter forward instead of train.fast_adapter's
 
 
 FAMILIES = {
-    "naive": [Setup("naive-full", adapter=False, naive=True), Setup("naive-dora", adapter=True, naive=True)],
+    "naive": [Setup("naive-full", adapter=False, naive=True), Setup("naive-dora", adapter=True, naive=True, peft_forward=True)],
     "full": [
         Setup("full-bf16-mixed", adapter=False),
         Setup("full-bf16-weights", adapter=False, precision="bf16"),
@@ -109,6 +111,7 @@ FAMILIES = {
     ],
     "dora": [
         Setup("dora-bf16", adapter=True, precision="bf16"),
+        Setup("dora-bf16-peft-forward", adapter=True, precision="bf16", peft_forward=True),
         Setup("dora-padding-free", adapter=True, precision="bf16", padding_free=True),
         Setup("dora-padding-free-flex", adapter=True, precision="bf16", padding_free=True, attention="flex_attention"),
         Setup("dora-compile", adapter=True, precision="bf16", compile=True),
@@ -151,7 +154,7 @@ def make_samples(n_batches: int, batch_size: int, seq_len: int, vocab: int) -> l
 
 
 def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None, device: torch.device,
-                liger: bool = False, bf16_adapter: bool = False, naive: bool = False):
+                liger: bool = False, bf16_adapter: bool = False, peft_forward: bool = False):
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     from train.models import use_liger_kernels
@@ -165,7 +168,7 @@ def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None
     if liger and not use_liger_kernels(model):
         raise RuntimeError("Liger kernels could not be applied")
     if adapter:
-        model = add_adapter(model, **DORA, fast_forward=not naive)
+        model = add_adapter(model, **DORA, fast_forward=not peft_forward)
         if bf16_adapter:
             model = model.to(torch.bfloat16)
     return model.train()
@@ -242,7 +245,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
     cuda = device.type == "cuda"
     precision = setup.precision if cuda else "fp32"
     if setup.naive:
-        model = build_model(shape, setup.adapter, torch.float32, attn=None, device=device, naive=True)
+        model = build_model(shape, setup.adapter, torch.float32, attn=None, device=device, peft_forward=setup.peft_forward)
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
 
         def run(index: int) -> None:
@@ -258,7 +261,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         autocast_dtype = torch.bfloat16 if precision == "bf16-mixed" else None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device, liger=setup.liger and cuda,
-                            bf16_adapter=setup.bf16_adapter and cuda)
+                            bf16_adapter=setup.bf16_adapter and cuda, peft_forward=setup.peft_forward)
         config = TrainConfig(output_dir="unused", from_scratch="tiny", learning_rate=1e-4, max_steps=10**6, warmup_ratio=0)
         optimizer = make_optimizer(model, config)
         scheduler = make_scheduler(optimizer, config)

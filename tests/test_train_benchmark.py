@@ -54,3 +54,14 @@ def test_configuration_names_are_not_family_names(bench):
     """``--modes full`` must mean one thing: a family name that is also a configuration hid the latter."""
     names = [setup.name for family in bench.FAMILIES.values() for setup in family]
     assert len(names) == len(set(names)) and not set(names) & set(bench.FAMILIES)
+
+
+def test_only_our_adapter_configurations_use_the_fast_forward(bench):
+    """The naive baseline (and the attribution row) must keep PEFT's forward, or the ratio means nothing."""
+    from train.fast_adapter import FastLoraLinear
+
+    setups = {s.name: s for family in bench.FAMILIES.values() for s in family}
+    for name, fast in (("naive-dora", False), ("dora-bf16-peft-forward", False), ("dora-bf16", True)):
+        model = bench.build_model(bench.TINY, True, torch.float32, attn=None, device=torch.device("cpu"),
+                                  peft_forward=setups[name].peft_forward)
+        assert any(isinstance(m, FastLoraLinear) for m in model.modules()) == fast, name
