@@ -24,7 +24,8 @@ export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT_DIR/gpu.txt"
 started=$(date +%s)
 
-MIX='[{"weight": 3, "task": {"max_side": 10, "max_examples": 4}}, {"weight": 1, "task": {"max_side": 20, "max_examples": 2}}]'
+# the data mix (MIX in the environment replaces it, e.g. to try tasks with more draws)
+MIX=${MIX:-'[{"weight": 3, "task": {"max_side": 10, "max_examples": 4}}, {"weight": 1, "task": {"max_side": 20, "max_examples": 2}}]'}
 if [ -n "$INIT" ]; then
   # a new seed: the stream is a function of (seed, sample index), so seed 0 would replay the first run's data
   SOURCE=(--model "$INIT" --full-finetune --learning-rate 6e-4 --seed "${SEED:-1}")
