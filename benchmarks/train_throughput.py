@@ -91,11 +91,14 @@ class Setup:
     attention: str = "sdpa"  # ours only; flex_attention skips the masked blocks of packed rows
     liger: bool = False  # ours only: Liger's fused kernels (train.models.use_liger_kernels), CUDA only
     bf16_adapter: bool = False  # ours only: adapter weights in bf16 too (PEFT keeps them in float32)
-    peft_forward: bool = False  # ours only: PEFT's own adapter forward instead of train.fast_adapter's
+    peft_forward: bool = False  # PEFT's own adapter forward (the naive baseline's) instead of train.fast_adapter's
 
 
 FAMILIES = {
-    "naive": [Setup("naive-full", adapter=False, naive=True), Setup("naive-dora", adapter=True, naive=True, peft_forward=True)],
+    "naive": [
+        Setup("naive-full", adapter=False, naive=True),
+        Setup("naive-dora", adapter=True, naive=True, peft_forward=True),
+    ],
     "full": [
         Setup("full-bf16-mixed", adapter=False),
         Setup("full-bf16-weights", adapter=False, precision="bf16"),
