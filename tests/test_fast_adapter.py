@@ -86,6 +86,23 @@ def test_the_fast_forward_runs_without_peft_forward(tokenizer, torch_one_thread,
         fast_model(input_ids=ids)  # not covered: falls back
 
 
+@pytest.mark.parametrize("use_dora", [False, True], ids=["lora", "dora"])
+def test_fast_forward_under_autocast_matches_peft(tokenizer, torch_one_thread, use_dora):
+    """bf16-mixed: float32 weights, bf16 autocast; same output dtype as PEFT's, close values."""
+    from peft.tuners.lora import Linear as LoraLinear
+
+    peft_model, fast_model = adapted_pair(tokenizer, use_dora=use_dora)
+    ids = torch.arange(5, 69).reshape(2, 32)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        peft_layer = next(m for m in peft_model.modules() if type(m) is LoraLinear)
+        fast_layer = next(m for m in fast_model.modules() if isinstance(m, FastLoraLinear))
+        x = torch.randn(8, fast_layer.in_features)
+        assert fast_layer(x).dtype == peft_layer(x).dtype
+        peft_loss = peft_model(input_ids=ids, labels=ids).loss
+        fast_loss = fast_model(input_ids=ids, labels=ids).loss
+    assert abs(fast_loss.item() - peft_loss.item()) < 0.02 * peft_loss.item()
+
+
 def test_dora_scale_survives_bf16(torch_one_thread):
     """The scale m / ||W + sBA|| is applied as a + a * (scale - 1), not a * bf16(scale).
 

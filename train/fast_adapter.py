@@ -53,7 +53,7 @@ class FastLoraLinear(LoraLinear):
         scaled_b = (self.lora_B[name].weight * (scale * scaling)[:, None]).to(x.dtype)
         base_output = F.linear(x, base.weight)
         change = torch.addcmul(F.linear(F.linear(x, lora_a), scaled_b), base_output, (scale - 1).to(x.dtype))
-        output = base_output + change
+        output = base_output + change.to(base_output.dtype)  # under autocast the change may be float32
         return output if base.bias is None else output + base.bias.to(output.dtype)
 
     def dora_scale(self, name: str) -> torch.Tensor:
