@@ -24,8 +24,7 @@ Configurations (``--modes`` picks families or configurations by name; each is on
 - ``dora``: the same for a DoRA r=32 rsLoRA adapter on every linear layer, bf16 base, float32
   adapter weights, the adapted layers computing in bf16 (``train.fast_adapter``; the naive
   baseline keeps PEFT's forward, which computes them in float32; ``dora-bf16-peft-forward`` is our
-  step with PEFT's forward, to measure that change in one run); ``bf16-adapter``: bf16 adapter
-  weights too.
+  step with PEFT's forward, to measure that change in one run).
 - ``-liger`` in a name: Liger's fused kernels (``--liger-kernels on`` of ``python -m train``).
 
 MFU = model FLOPs / time / the bf16 matmul rate measured in the same run (an 8192^3 matmul).
@@ -90,7 +89,6 @@ class Setup:
     compile: bool = False
     attention: str = "sdpa"  # ours only; flex_attention skips the masked blocks of packed rows
     liger: bool = False  # ours only: Liger's fused kernels (train.models.use_liger_kernels), CUDA only
-    bf16_adapter: bool = False  # ours only: adapter weights in bf16 too (PEFT keeps them in float32)
     peft_forward: bool = False  # PEFT's own adapter forward (the naive baseline's) instead of train.fast_adapter's
 
 
@@ -122,10 +120,6 @@ FAMILIES = {
         Setup("dora-liger-padding-free-flex", adapter=True, precision="bf16", liger=True, padding_free=True,
               attention="flex_attention"),
         Setup("dora-liger-compile", adapter=True, precision="bf16", liger=True, compile=True),
-        # DoRA's elementwise work runs in the adapter's dtype: float32 doubles its memory traffic
-        Setup("dora-bf16-adapter-liger", adapter=True, precision="bf16", liger=True, bf16_adapter=True),
-        Setup("dora-bf16-adapter-liger-compile", adapter=True, precision="bf16", liger=True, bf16_adapter=True,
-              compile=True),
     ],
 }
 
@@ -157,7 +151,7 @@ def make_samples(n_batches: int, batch_size: int, seq_len: int, vocab: int) -> l
 
 
 def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None, device: torch.device,
-                liger: bool = False, bf16_adapter: bool = False, peft_forward: bool = False):
+                liger: bool = False, peft_forward: bool = False):
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     from train.models import use_liger_kernels
@@ -172,8 +166,6 @@ def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None
         raise RuntimeError("Liger kernels could not be applied")
     if adapter:
         model = add_adapter(model, **DORA, fast_forward=not peft_forward)
-        if bf16_adapter:
-            model = model.to(torch.bfloat16)
     return model.train()
 
 
@@ -264,7 +256,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         autocast_dtype = torch.bfloat16 if precision == "bf16-mixed" else None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device, liger=setup.liger and cuda,
-                            bf16_adapter=setup.bf16_adapter and cuda, peft_forward=setup.peft_forward)
+                            peft_forward=setup.peft_forward)
         config = TrainConfig(output_dir="unused", from_scratch="tiny", learning_rate=1e-4, max_steps=10**6, warmup_ratio=0)
         optimizer = make_optimizer(model, config)
         scheduler = make_scheduler(optimizer, config)

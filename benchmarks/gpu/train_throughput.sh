@@ -7,8 +7,8 @@
 set -euo pipefail
 OUT_DIR=${1:?output folder}
 BATCH=${2:-32}
-MODES=${3:-naive-full,naive-dora,full-bf16-mixed,full-bf16-liger,dora-bf16,dora-liger,dora-bf16-adapter-liger,full-bf16-liger-padding-free-flex,dora-liger-padding-free-flex}
-COMPILE_MODES=${4-dora-bf16-adapter-liger-compile,full-bf16-liger-compile}
+MODES=${3:-naive-full,naive-dora,full-bf16-mixed,full-bf16-liger,dora-bf16,dora-bf16-peft-forward,dora-liger,full-bf16-liger-padding-free-flex,dora-padding-free-flex}
+COMPILE_MODES=${4-dora-compile,full-bf16-liger-compile}
 mkdir -p "$OUT_DIR"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
