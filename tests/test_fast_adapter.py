@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from train.fast_adapter import FastLoraLinear, use_fast_adapter_forward
+from train.fast_adapter import DoraCombine, FastLoraLinear, use_fast_adapter_forward
 from train.models import add_adapter
 
 
@@ -104,7 +104,7 @@ def test_fast_forward_under_autocast_matches_peft(tokenizer, torch_one_thread, u
 
 
 def test_dora_scale_survives_bf16(torch_one_thread):
-    """The scale m / ||W + sBA|| is applied as a + a * (scale - 1), not a * bf16(scale).
+    """The scale m / ||W + sBA|| is applied in float32 before the output's one rounding, not as bf16(scale).
 
     bf16 has 8 bits of mantissa: rounding the scale itself (about 1) moves a row's output by up to
     4e-3, more than many magnitude updates. Per-element rounding of the outputs averages out over
@@ -135,6 +135,26 @@ def test_dora_scale_survives_bf16(torch_one_thread):
     row_scale = (output * adapted).sum(0) / (adapted * adapted).sum(0)
     assert (row_scale - scale).abs().max() < 5e-4
     assert (scale.bfloat16().float() - scale).abs().max() > 1e-3  # what a * bf16(scale) would cost
+
+
+def test_dora_combine_gradients(torch_one_thread):
+    """scale * base + low and its three gradients, checked numerically (float64) and in bf16 against float32."""
+    generator = torch.Generator().manual_seed(0)
+    base, low = (torch.randn(2, 5, 7, generator=generator, dtype=torch.float64, requires_grad=True) for _ in range(2))
+    scale = (1 + 0.1 * torch.randn(7, generator=generator, dtype=torch.float64)).requires_grad_()
+    assert torch.autograd.gradcheck(DoraCombine.apply, (base, low, scale))
+
+    base16, low16 = (t.detach().bfloat16().requires_grad_() for t in (base, low))
+    scale32 = scale.detach().float().requires_grad_()
+    output = DoraCombine.apply(base16, low16, scale32)
+    assert output.dtype == torch.bfloat16
+    expected = base16.detach().float() * scale32.detach() + low16.detach().float()
+    assert torch.equal(output, expected.bfloat16())  # one rounding of the float32 result
+    output.float().square().sum().backward()
+    assert base16.grad.dtype == low16.grad.dtype == torch.bfloat16 and scale32.grad.dtype == torch.float32
+    grad = 2 * output.detach().float()
+    assert torch.allclose(scale32.grad, (grad * base16.detach().float()).sum((0, 1)), rtol=2e-2)
+    assert torch.allclose(base16.grad.float(), grad * scale32.detach(), rtol=1e-2)
 
 
 def test_what_the_fast_forward_does_not_cover_runs_peft_forward(tokenizer, torch_one_thread):

@@ -15,11 +15,15 @@ and exporting are PEFT's own) and replaces its forward (training and evaluation 
 
 computed in the input's dtype: only A and B (rank x width, small) are cast, the float32 master
 copies of the adapter still receive the gradients, and DoRA's row norm is computed in float32 from
-the weights, not from activations. As with any bf16 compute, outputs are rounded to bf16; DoRA's
-scale enters as y = W x + [(scale - 1) W x + scale * s * B A x]: the bracket is small and
-computed (and rounded) on its own, then added once, as PEFT adds its float32 DoRA term, so a
-magnitude update far below bf16's 2^-8 still changes the outputs (``scale * bf16(W x)`` would
-round the scale away up to 4e-3). The base weight is read directly, as PEFT's DoRA does: forward hooks on
+the weights, not from activations. As with any bf16 compute, outputs are rounded to bf16.
+
+The scale: DoRA's scale (about 1) must not be rounded to bf16 itself: that would move a whole
+row's output by up to 4e-3, more than many magnitude updates. ``DoraCombine`` computes
+scale * (W x) + (scale * s * B)(A x) in float32 in one pass and rounds once, as PEFT rounds
+W x + its float32 DoRA term, so a magnitude update far below bf16's 2^-8 still moves the outputs
+(while the low-rank term is not zero: with B = 0, as at initialisation, PEFT's bf16 output does
+not see it either). Folding the scale into the weight instead (bf16(scale * W)) would round it
+away: W is already on bf16's grid. The base weight is read directly, as PEFT's DoRA does: forward hooks on
 the base layer (offloading, ZeRO-3) are not run. What PEFT's forward does that this one does not
 (dropout, several active adapters, merged or disabled adapters, mixed-adapter batches,
 ``fan_in_fan_out``, LoRA biases, LoRA variants other than DoRA) falls back to PEFT's forward.
@@ -48,21 +52,28 @@ class FastLoraLinear(LoraLinear):
             # linear's backward needs its input and weight, not its output: adding in place is safe
             return F.linear(x, base.weight, base.bias).add_(low_rank, alpha=scaling)
         scale = self.dora_scale(name)
-        # y = W x + [(scale - 1) W x + scale * s * B A x] + b: the bracket is small, so rounding it
-        # to bf16 keeps its precision, and W x + bracket is rounded once
+        # y = scale * (W x) + (scale * s * B) (A x) + b, the scale applied in float32 before the one
+        # rounding (DoraCombine); folding it into B costs only a (out x rank) product
         scaled_b = (self.lora_B[name].weight * (scale * scaling)[:, None]).to(x.dtype)
+        low_rank = F.linear(F.linear(x, lora_a), scaled_b)
         base_output = F.linear(x, base.weight)
-        change = torch.addcmul(F.linear(F.linear(x, lora_a), scaled_b), base_output, (scale - 1).to(x.dtype))
-        output = base_output + change.to(base_output.dtype)  # under autocast the change may be float32
+        output = DoraCombine.apply(base_output, low_rank.to(base_output.dtype), scale)  # under autocast low_rank may be float32
         return output if base.bias is None else output + base.bias.to(output.dtype)
 
     def dora_scale(self, name: str) -> torch.Tensor:
-        """DoRA's per-output factor m / ||W + s B A||, the norm in float32 and detached (no gradient)."""
+        """DoRA's per-output factor m / ||W + s B A||, the norm in float32 and detached (no gradient).
+
+        ||W + s B A||^2 by rows is ||W||^2 + 2 s <B, W A^T> + s^2 <B A A^T, B>: one (out x rank)
+        matmul and a float32 reduction of W, instead of a float32 copy of the whole merged weight.
+        """
         weight = self.get_base_layer().weight
-        with torch.no_grad(), torch.autocast(weight.device.type, enabled=False):  # addmm would run in bf16
-            merged = torch.addmm(weight.float(), self.lora_B[name].weight.float(), self.lora_A[name].weight.float(),
-                                 alpha=self.scaling[name])
-            norm = torch.linalg.vector_norm(merged, dim=1)
+        lora_a, lora_b, scaling = self.lora_A[name].weight, self.lora_B[name].weight, self.scaling[name]
+        with torch.no_grad(), torch.autocast(weight.device.type, enabled=False):
+            weight_a = F.linear(weight, lora_a.to(weight.dtype)).float()  # W A^T, (out x rank)
+            squared = torch.linalg.vector_norm(weight, dim=1, dtype=torch.float32).square()
+            squared = squared + 2 * scaling * (lora_b * weight_a).sum(1)
+            squared = squared + scaling**2 * ((lora_b @ (lora_a @ lora_a.T)) * lora_b).sum(1)
+            norm = squared.clamp_min(0).sqrt()
         return self.lora_magnitude_vector[name].weight / norm
 
     def _fast_adapter_name(self, args: tuple, kwargs: dict) -> str | None:
@@ -81,6 +92,31 @@ class FastLoraLinear(LoraLinear):
         if variant is not None and not isinstance(variant, DoraLinearVariant):
             return None
         return name
+
+
+class DoraCombine(torch.autograd.Function):
+    """y = scale * base + low, in one pass: float32 arithmetic, rounded once to the inputs' dtype.
+
+    Why: autograd of ``base * scale + low`` with a float32 ``scale`` would make float32 outputs (or,
+    with the scale cast to bf16, lose it: see the module docstring), and each
+    elementwise op is a full pass over tokens x outputs; DoRA's scaling was the largest cost left
+    in the adapter step. Backward: grad_low = grad, grad_base = grad * scale (one pass) and
+    grad_scale = sum over tokens of grad * base (float32 accumulation).
+    """
+
+    @staticmethod
+    def forward(ctx, base: torch.Tensor, low: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(base, scale)
+        return torch.addcmul(low, base, scale, out=torch.empty_like(base))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
+        base, scale = ctx.saved_tensors
+        grad_base = torch.mul(grad, scale, out=torch.empty_like(grad)) if ctx.needs_input_grad[0] else None
+        grad_scale = None
+        if ctx.needs_input_grad[2]:
+            grad_scale = (grad * base).reshape(-1, base.shape[-1]).sum(0, dtype=torch.float32).to(scale.dtype)
+        return grad_base, grad, grad_scale
 
 
 def use_fast_adapter_forward(model: torch.nn.Module) -> int:
