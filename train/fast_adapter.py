@@ -18,7 +18,7 @@ copies of the adapter still receive the gradients, and DoRA's row norm is comput
 the weights, not from activations. As with any bf16 compute, outputs are rounded to bf16.
 
 The scale: DoRA's scale (about 1) must not be rounded to bf16 itself: that would move a whole
-row's output by up to 4e-3, more than many magnitude updates. ``DoraCombine`` computes
+row's output by up to 4e-3, more than many magnitude updates. ``dora_linear`` computes
 scale * (W x) + (scale * s * B)(A x) in float32 in one pass and rounds once, as PEFT rounds
 W x + its float32 DoRA term, so a magnitude update far below bf16's 2^-8 still moves the outputs
 (while the low-rank term is not zero: with B = 0, as at initialisation, PEFT's bf16 output does
@@ -51,30 +51,9 @@ class FastLoraLinear(LoraLinear):
             low_rank = F.linear(F.linear(x, lora_a), self.lora_B[name].weight.to(x.dtype))
             # linear's backward needs its input and weight, not its output: adding in place is safe
             return F.linear(x, base.weight, base.bias).add_(low_rank, alpha=scaling)
-        scale = self.dora_scale(name)
-        # y = scale * (W x) + (scale * s * B) (A x) + b, the scale applied in float32 before the one
-        # rounding (DoraCombine); folding it into B costs only a (out x rank) product
-        scaled_b = (self.lora_B[name].weight * (scale * scaling)[:, None]).to(x.dtype)
-        low_rank = F.linear(F.linear(x, lora_a), scaled_b)
-        base_output = F.linear(x, base.weight)
-        output = DoraCombine.apply(base_output, low_rank.to(base_output.dtype), scale)  # under autocast low_rank may be float32
-        return output if base.bias is None else output + base.bias.to(output.dtype)
-
-    def dora_scale(self, name: str) -> torch.Tensor:
-        """DoRA's per-output factor m / ||W + s B A||, the norm in float32 and detached (no gradient).
-
-        ||W + s B A||^2 by rows is ||W||^2 + 2 s <B, W A^T> + s^2 <B A A^T, B>: one (out x rank)
-        matmul and a float32 reduction of W, instead of a float32 copy of the whole merged weight.
-        """
-        weight = self.get_base_layer().weight
-        lora_a, lora_b, scaling = self.lora_A[name].weight, self.lora_B[name].weight, self.scaling[name]
-        with torch.no_grad(), torch.autocast(weight.device.type, enabled=False):
-            weight_a = F.linear(weight, lora_a.to(weight.dtype)).float()  # W A^T, (out x rank)
-            squared = torch.linalg.vector_norm(weight, dim=1, dtype=torch.float32).square()
-            squared = squared + 2 * scaling * (lora_b * weight_a).sum(1)
-            squared = squared + scaling**2 * ((lora_b @ (lora_a @ lora_a.T)) * lora_b).sum(1)
-            norm = squared.clamp_min(0).sqrt()
-        return self.lora_magnitude_vector[name].weight / norm
+        dora = dora_linear_compiled if x.is_cuda else dora_linear
+        return dora(x, base.weight, base.bias, lora_a, self.lora_B[name].weight,
+                    self.lora_magnitude_vector[name].weight, scaling)
 
     def _fast_adapter_name(self, args: tuple, kwargs: dict) -> str | None:
         """The one active adapter this forward can compute, or None where PEFT's forward must run."""
@@ -94,29 +73,31 @@ class FastLoraLinear(LoraLinear):
         return name
 
 
-class DoraCombine(torch.autograd.Function):
-    """y = scale * base + low, in one pass: float32 arithmetic, rounded once to the inputs' dtype.
+def dora_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, lora_a: torch.Tensor,
+                lora_b: torch.Tensor, magnitude: torch.Tensor, scaling: float) -> torch.Tensor:
+    """DoRA's layer: scale * (W x) + (scale * s * B)(A x) + b, with scale = m / ||W + s B A||_row.
 
-    Why: autograd of ``base * scale + low`` with a float32 ``scale`` would make float32 outputs (or,
-    with the scale cast to bf16, lose it: see the module docstring), and each
-    elementwise op is a full pass over tokens x outputs; DoRA's scaling was the largest cost left
-    in the adapter step. Backward: grad_low = grad, grad_base = grad * scale (one pass) and
-    grad_scale = sum over tokens of grad * base (float32 accumulation).
+    The norm is float32 and detached (DoRA §4.3). The scale multiplies W x in float32 before the
+    output's one rounding (see the module docstring). ``lora_a`` comes in the input's dtype,
+    ``lora_b`` and ``magnitude`` as the float32 master weights. Written as plain tensor code so
+    that ``torch.compile`` (``dora_linear_compiled``, used on CUDA) fuses the scaling and its
+    backward into one pass each: run eagerly (on CPU, in tests) the float32 intermediates make
+    it slower than PEFT's, while on the GPU unfused mixed-dtype passes were the step's largest
+    cost (BENCHMARKS.md, 2026-12-02).
     """
+    with torch.no_grad(), torch.autocast(weight.device.type, enabled=False):
+        merged = torch.addmm(weight.float(), lora_b.float(), lora_a.float(), alpha=scaling)
+        norm = torch.linalg.vector_norm(merged, dim=1)
+    scale = magnitude / norm
+    scaled_b = (lora_b * (scale * scaling)[:, None]).to(x.dtype)
+    low_rank = F.linear(F.linear(x, lora_a), scaled_b)
+    base_output = F.linear(x, weight)  # bf16 under autocast, like low_rank; the output keeps that dtype
+    output = (base_output.float() * scale + low_rank.float()).to(base_output.dtype)
+    return output if bias is None else output + bias.to(output.dtype)
 
-    @staticmethod
-    def forward(ctx, base: torch.Tensor, low: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(base, scale)
-        return torch.addcmul(low, base, scale, out=torch.empty_like(base))
 
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None, torch.Tensor | None]:
-        base, scale = ctx.saved_tensors
-        grad_base = torch.mul(grad, scale, out=torch.empty_like(grad)) if ctx.needs_input_grad[0] else None
-        grad_scale = None
-        if ctx.needs_input_grad[2]:
-            grad_scale = (grad * base).reshape(-1, base.shape[-1]).sum(0, dtype=torch.float32).to(scale.dtype)
-        return grad_base, grad, grad_scale
+# dynamic: one graph for every layer width and padded length (biased and unbiased layers: two graphs)
+dora_linear_compiled = torch.compile(dora_linear, dynamic=True, fullgraph=True)
 
 
 def use_fast_adapter_forward(model: torch.nn.Module) -> int:
