@@ -140,28 +140,34 @@ def test_dora_scale_survives_bf16(torch_one_thread):
 def test_compiled_dora_linear_matches_eager(torch_one_thread):
     """The compiled layer (what CUDA runs; here inductor's CPU backend) gives the eager one's output and gradients.
 
-    bf16 inputs, float32 adapter weights, with and without bias, two token counts (one graph: dynamic shapes).
+    bf16 inputs, float32 adapter weights, three layer shapes and token counts: one graph serves
+    them all, as the fast forward passes it (plain views of the Parameters, whose shapes
+    torch.compile would otherwise fix, one graph per layer shape).
     """
+    from torch._dynamo.utils import counters
+
     generator = torch.Generator().manual_seed(0)
 
-    def inputs(tokens: int, out: int, with_bias: bool):
-        def rand(*shape, dtype=torch.float32, scale=1.0):
-            return (scale * torch.randn(*shape, generator=generator)).to(dtype)
+    def parameter(*shape, dtype=torch.float32, scale=1.0):
+        return torch.nn.Parameter((scale * torch.randn(*shape, generator=generator)).to(dtype))
 
-        x = rand(2, tokens, 16, dtype=torch.bfloat16)
-        weight, bias = rand(out, 16, dtype=torch.bfloat16, scale=0.2), rand(out, dtype=torch.bfloat16) if with_bias else None
-        lora_a, lora_b = rand(4, 16, scale=0.2), rand(out, 4, scale=0.05)
-        magnitude = torch.linalg.vector_norm(weight.float(), dim=1) * (1 + 0.01 * rand(out))
-        return x, weight, bias, lora_a, lora_b, magnitude
-
-    for tokens, out, with_bias in ((5, 24, False), (9, 40, True), (7, 24, False)):
-        x, weight, bias, lora_a, lora_b, magnitude = inputs(tokens, out, with_bias)
+    torch._dynamo.reset()
+    counters.clear()
+    for tokens, out, width in ((5, 24, 16), (9, 40, 16), (7, 24, 32)):
+        x = parameter(2, tokens, width, dtype=torch.bfloat16)
+        weight = parameter(out, width, dtype=torch.bfloat16, scale=0.2).requires_grad_(False)
+        lora_a, lora_b = parameter(4, width, scale=0.2), parameter(out, 4, scale=0.05)
+        magnitude = parameter(out)
+        with torch.no_grad():
+            magnitude.copy_(torch.linalg.vector_norm(weight.float(), dim=1) * (1 + 0.01 * magnitude))
         results = []
         for function in (dora_linear, dora_linear_compiled):
-            leaves = [t.clone().requires_grad_() for t in (x, lora_a, lora_b, magnitude)]
-            output = function(leaves[0], weight, bias, leaves[1].to(torch.bfloat16), leaves[2], leaves[3], 0.7)
+            for leaf in (x, lora_a, lora_b, magnitude):
+                leaf.grad = None
+            output = function(x.view_as(x), weight.detach(), lora_a.to(torch.bfloat16), lora_b.view_as(lora_b),
+                              magnitude.view_as(magnitude), 0.7)
             output.float().square().sum().backward()
-            results.append((output, [leaf.grad for leaf in leaves]))
+            results.append((output, [leaf.grad for leaf in (x, lora_a, lora_b, magnitude)]))
         (eager, eager_grads), (compiled, compiled_grads) = results
         assert compiled.dtype == eager.dtype == torch.bfloat16
         assert torch.linalg.vector_norm(compiled.float() - eager.float()) < 1e-2 * torch.linalg.vector_norm(eager.float())
@@ -169,6 +175,7 @@ def test_compiled_dora_linear_matches_eager(torch_one_thread):
             assert got.dtype == want.dtype
             error = torch.linalg.vector_norm(got.float() - want.float()) / torch.linalg.vector_norm(want.float())
             assert error < 1e-2, (name, error.item())  # bf16 rounding: intermediates may round elsewhere
+    assert counters["stats"]["unique_graphs"] == 1
 
 
 def test_what_the_fast_forward_does_not_cover_runs_peft_forward(tokenizer, torch_one_thread):

@@ -52,8 +52,11 @@ class FastLoraLinear(LoraLinear):
             # linear's backward needs its input and weight, not its output: adding in place is safe
             return F.linear(x, base.weight, base.bias).add_(low_rank, alpha=scaling)
         dora = dora_linear_compiled if x.is_cuda else dora_linear
-        return dora(x, base.weight, base.bias, lora_a, self.lora_B[name].weight,
-                    self.lora_magnitude_vector[name].weight, scaling)
+        # plain views, not Parameters: torch.compile gives Parameters static shapes (a graph per layer shape)
+        lora_b, magnitude = self.lora_B[name].weight, self.lora_magnitude_vector[name].weight
+        output = dora(x, base.weight.detach(), lora_a.view_as(lora_a), lora_b.view_as(lora_b), magnitude.view_as(magnitude),
+                      scaling)
+        return output if base.bias is None else output + base.bias.to(output.dtype)
 
     def _fast_adapter_name(self, args: tuple, kwargs: dict) -> str | None:
         """The one active adapter this forward can compute, or None where PEFT's forward must run."""
@@ -73,9 +76,9 @@ class FastLoraLinear(LoraLinear):
         return name
 
 
-def dora_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, lora_a: torch.Tensor,
-                lora_b: torch.Tensor, magnitude: torch.Tensor, scaling: float) -> torch.Tensor:
-    """DoRA's layer: scale * (W x) + (scale * s * B)(A x) + b, with scale = m / ||W + s B A||_row.
+def dora_linear(x: torch.Tensor, weight: torch.Tensor, lora_a: torch.Tensor, lora_b: torch.Tensor,
+                magnitude: torch.Tensor, scaling: float) -> torch.Tensor:
+    """DoRA's layer without its bias: scale * (W x) + (scale * s * B)(A x), with scale = m / ||W + s B A||_row.
 
     The norm is float32 and detached (DoRA §4.3). The scale multiplies W x in float32 before the
     output's one rounding (see the module docstring). ``lora_a`` comes in the input's dtype,
@@ -92,12 +95,12 @@ def dora_linear(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None
     scaled_b = (lora_b * (scale * scaling)[:, None]).to(x.dtype)
     low_rank = F.linear(F.linear(x, lora_a), scaled_b)
     base_output = F.linear(x, weight)  # bf16 under autocast, like low_rank; the output keeps that dtype
-    output = (base_output.float() * scale + low_rank.float()).to(base_output.dtype)
-    return output if bias is None else output + bias.to(output.dtype)
+    return (base_output.float() * scale + low_rank.float()).to(base_output.dtype)
 
 
-# dynamic: one graph for every layer width and padded length (biased and unbiased layers: two graphs)
-dora_linear_compiled = torch.compile(dora_linear, dynamic=True, fullgraph=True)
+# dynamic: one graph for every layer shape and padded length (per device and grad mode); past
+# dynamo's recompile limit a call runs eagerly, correct but slow
+dora_linear_compiled = torch.compile(dora_linear, dynamic=True)
 
 
 def use_fast_adapter_forward(model: torch.nn.Module) -> int:
