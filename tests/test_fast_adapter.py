@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from train.fast_adapter import FastLoraLinear, dora_linear, dora_linear_compiled, use_fast_adapter_forward
+from train.fast_adapter import FastLoraLinear, use_fast_adapter_forward
 from train.models import add_adapter
 
 
@@ -104,7 +104,7 @@ def test_fast_forward_under_autocast_matches_peft(tokenizer, torch_one_thread, u
 
 
 def test_dora_scale_survives_bf16(torch_one_thread):
-    """The scale m / ||W + sBA|| is applied in float32 before the output's one rounding, not as bf16(scale).
+    """The scale m / ||W + sBA|| is applied as a + a * (scale - 1), not a * bf16(scale).
 
     bf16 has 8 bits of mantissa: rounding the scale itself (about 1) moves a row's output by up to
     4e-3, more than many magnitude updates. Per-element rounding of the outputs averages out over
@@ -137,47 +137,6 @@ def test_dora_scale_survives_bf16(torch_one_thread):
     assert (scale.bfloat16().float() - scale).abs().max() > 1e-3  # what a * bf16(scale) would cost
 
 
-def test_compiled_dora_linear_matches_eager(torch_one_thread):
-    """The compiled layer (what CUDA runs; here inductor's CPU backend) gives the eager one's output and gradients.
-
-    bf16 inputs, float32 adapter weights, three layer shapes and token counts: one graph serves
-    them all, as the fast forward passes it (plain views of the Parameters, whose shapes
-    torch.compile would otherwise fix, one graph per layer shape).
-    """
-    from torch._dynamo.utils import counters
-
-    generator = torch.Generator().manual_seed(0)
-
-    def parameter(*shape, dtype=torch.float32, scale=1.0):
-        return torch.nn.Parameter((scale * torch.randn(*shape, generator=generator)).to(dtype))
-
-    torch._dynamo.reset()
-    counters.clear()
-    for tokens, out, width in ((5, 24, 16), (9, 40, 16), (7, 24, 32)):
-        x = parameter(2, tokens, width, dtype=torch.bfloat16)
-        weight = parameter(out, width, dtype=torch.bfloat16, scale=0.2).requires_grad_(False)
-        lora_a, lora_b = parameter(4, width, scale=0.2), parameter(out, 4, scale=0.05)
-        magnitude = parameter(out)
-        with torch.no_grad():
-            magnitude.copy_(torch.linalg.vector_norm(weight.float(), dim=1) * (1 + 0.01 * magnitude))
-        results = []
-        for function in (dora_linear, dora_linear_compiled):
-            for leaf in (x, lora_a, lora_b, magnitude):
-                leaf.grad = None
-            output = function(x.view_as(x), weight.detach(), lora_a.to(torch.bfloat16), lora_b.view_as(lora_b),
-                              magnitude.view_as(magnitude), 0.7)
-            output.float().square().sum().backward()
-            results.append((output, [leaf.grad for leaf in (x, lora_a, lora_b, magnitude)]))
-        (eager, eager_grads), (compiled, compiled_grads) = results
-        assert compiled.dtype == eager.dtype == torch.bfloat16
-        assert torch.linalg.vector_norm(compiled.float() - eager.float()) < 1e-2 * torch.linalg.vector_norm(eager.float())
-        for name, got, want in zip(("x", "lora_a", "lora_b", "magnitude"), compiled_grads, eager_grads):
-            assert got.dtype == want.dtype
-            error = torch.linalg.vector_norm(got.float() - want.float()) / torch.linalg.vector_norm(want.float())
-            assert error < 1e-2, (name, error.item())  # bf16 rounding: intermediates may round elsewhere
-    assert counters["stats"]["unique_graphs"] == 1
-
-
 def test_what_the_fast_forward_does_not_cover_runs_peft_forward(tokenizer, torch_one_thread):
     peft_model, fast_model = adapted_pair(tokenizer, use_dora=True)
     ids = torch.arange(5, 37)[None]
@@ -203,9 +162,9 @@ def test_use_fast_adapter_forward_changes_only_plain_lora_linears(tokenizer):
     assert use_fast_adapter_forward(peft_model) == 0  # already fast
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="the compiled DoRA layer runs on CUDA")
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_fast_dora_on_cuda_follows_peft(tokenizer):
-    """On CUDA (the compiled layer, bf16 model) loss and adapter gradients follow PEFT's forward."""
+    """On CUDA (bf16 model, GPU kernels) loss and adapter gradients follow PEFT's forward."""
     peft_model, fast_model = (model.cuda() for model in adapted_pair(tokenizer, use_dora=True, dtype=torch.bfloat16))
     ids = torch.arange(5, 69).reshape(2, 32).cuda()
     peft_loss, peft_grads = loss_and_grads(peft_model, ids)

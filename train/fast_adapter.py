@@ -15,15 +15,11 @@ and exporting are PEFT's own) and replaces its forward (training and evaluation 
 
 computed in the input's dtype: only A and B (rank x width, small) are cast, the float32 master
 copies of the adapter still receive the gradients, and DoRA's row norm is computed in float32 from
-the weights, not from activations. As with any bf16 compute, outputs are rounded to bf16.
-
-The scale: DoRA's scale (about 1) must not be rounded to bf16 itself: that would move a whole
-row's output by up to 4e-3, more than many magnitude updates. ``dora_linear`` computes
-scale * (W x) + (scale * s * B)(A x) in float32 in one pass and rounds once, as PEFT rounds
-W x + its float32 DoRA term, so a magnitude update far below bf16's 2^-8 still moves the outputs
-(while the low-rank term is not zero: with B = 0, as at initialisation, PEFT's bf16 output does
-not see it either). Folding the scale into the weight instead (bf16(scale * W)) would round it
-away: W is already on bf16's grid. The base weight is read directly, as PEFT's DoRA does: forward hooks on
+the weights, not from activations. As with any bf16 compute, outputs are rounded to bf16; DoRA's
+scale enters as y = W x + [(scale - 1) W x + scale * s * B A x]: the bracket is small and
+computed (and rounded) on its own, then added once, as PEFT adds its float32 DoRA term, so a
+magnitude update far below bf16's 2^-8 still changes the outputs (``scale * bf16(W x)`` would
+round the scale away up to 4e-3). The base weight is read directly, as PEFT's DoRA does: forward hooks on
 the base layer (offloading, ZeRO-3) are not run. What PEFT's forward does that this one does not
 (dropout, several active adapters, merged or disabled adapters, mixed-adapter batches,
 ``fan_in_fan_out``, LoRA biases, LoRA variants other than DoRA) falls back to PEFT's forward.
@@ -51,12 +47,23 @@ class FastLoraLinear(LoraLinear):
             low_rank = F.linear(F.linear(x, lora_a), self.lora_B[name].weight.to(x.dtype))
             # linear's backward needs its input and weight, not its output: adding in place is safe
             return F.linear(x, base.weight, base.bias).add_(low_rank, alpha=scaling)
-        dora = dora_linear_compiled if x.is_cuda else dora_linear
-        # plain views, not Parameters: torch.compile gives Parameters static shapes (a graph per layer shape)
-        lora_b, magnitude = self.lora_B[name].weight, self.lora_magnitude_vector[name].weight
-        output = dora(x, base.weight.detach(), lora_a.view_as(lora_a), lora_b.view_as(lora_b), magnitude.view_as(magnitude),
-                      scaling)
+        scale = self.dora_scale(name)
+        # y = W x + [(scale - 1) W x + scale * s * B A x] + b: the bracket is small, so rounding it
+        # to bf16 keeps its precision, and W x + bracket is rounded once
+        scaled_b = (self.lora_B[name].weight * (scale * scaling)[:, None]).to(x.dtype)
+        base_output = F.linear(x, base.weight)
+        change = torch.addcmul(F.linear(F.linear(x, lora_a), scaled_b), base_output, (scale - 1).to(x.dtype))
+        output = base_output + change.to(base_output.dtype)  # under autocast the change may be float32
         return output if base.bias is None else output + base.bias.to(output.dtype)
+
+    def dora_scale(self, name: str) -> torch.Tensor:
+        """DoRA's per-output factor m / ||W + s B A||, the norm in float32 and detached (no gradient)."""
+        weight = self.get_base_layer().weight
+        with torch.no_grad(), torch.autocast(weight.device.type, enabled=False):  # addmm would run in bf16
+            merged = torch.addmm(weight.float(), self.lora_B[name].weight.float(), self.lora_A[name].weight.float(),
+                                 alpha=self.scaling[name])
+            norm = torch.linalg.vector_norm(merged, dim=1)
+        return self.lora_magnitude_vector[name].weight / norm
 
     def _fast_adapter_name(self, args: tuple, kwargs: dict) -> str | None:
         """The one active adapter this forward can compute, or None where PEFT's forward must run."""
@@ -74,33 +81,6 @@ class FastLoraLinear(LoraLinear):
         if variant is not None and not isinstance(variant, DoraLinearVariant):
             return None
         return name
-
-
-def dora_linear(x: torch.Tensor, weight: torch.Tensor, lora_a: torch.Tensor, lora_b: torch.Tensor,
-                magnitude: torch.Tensor, scaling: float) -> torch.Tensor:
-    """DoRA's layer without its bias: scale * (W x) + (scale * s * B)(A x), with scale = m / ||W + s B A||_row.
-
-    The norm is float32 and detached (DoRA §4.3). The scale multiplies W x in float32 before the
-    output's one rounding (see the module docstring). ``lora_a`` comes in the input's dtype,
-    ``lora_b`` and ``magnitude`` as the float32 master weights. Written as plain tensor code so
-    that ``torch.compile`` (``dora_linear_compiled``, used on CUDA) fuses the scaling and its
-    backward into one pass each: run eagerly (on CPU, in tests) the float32 intermediates make
-    it slower than PEFT's, while on the GPU unfused mixed-dtype passes were the step's largest
-    cost (BENCHMARKS.md, 2026-12-02).
-    """
-    with torch.no_grad(), torch.autocast(weight.device.type, enabled=False):
-        merged = torch.addmm(weight.float(), lora_b.float(), lora_a.float(), alpha=scaling)
-        norm = torch.linalg.vector_norm(merged, dim=1)
-    scale = magnitude / norm
-    scaled_b = (lora_b * (scale * scaling)[:, None]).to(x.dtype)
-    low_rank = F.linear(F.linear(x, lora_a), scaled_b)
-    base_output = F.linear(x, weight)  # bf16 under autocast, like low_rank; the output keeps that dtype
-    return (base_output.float() * scale + low_rank.float()).to(base_output.dtype)
-
-
-# dynamic: one graph for every layer shape and padded length (per device and grad mode); past
-# dynamo's recompile limit a call runs eagerly, correct but slow
-dora_linear_compiled = torch.compile(dora_linear, dynamic=True)
 
 
 def use_fast_adapter_forward(model: torch.nn.Module) -> int:
