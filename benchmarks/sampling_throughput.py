@@ -14,7 +14,11 @@ Modes (one JSON line each; ``--modes`` picks):
 - ``hf-static``: ``model.generate`` with a static cache, which transformers compiles.
 - ``vllm-raw``: ``vllm.LLM.generate`` itself, LoRA r=32 adapter, ``ignore_eos``, unseeded;
   ``vllm-raw-seeded`` the same with a request seed (vLLM then samples with a generator per
-  sequence, which a first run on an H100 suggested is much slower).
+  sequence, which a first run on an H100 suggested is much slower). Two rows find where raw vLLM
+  loses time against the 21,000-24,000 tokens/s of ``measurements.md`` (6,300 here on an H100):
+  ``vllm-raw-nodetok`` without detokenisation (the random model samples ids the 435-token project
+  tokenizer lacks; the tool's smoke test, like that measurement, skips the tokenizer), and
+  ``vllm-raw-nolora`` without the adapter.
 - ``vllm-ours``: ``VllmSampler.generate`` with the same adapter (target: within 10% of raw);
   ``vllm-ours-seeded`` with the seed the search loop passes.
 - ``vllm-multi``: 8 tasks x 16 samples, each task its own adapter, in one ``generate_many``
@@ -34,7 +38,7 @@ QWEN05B = {"hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads": 1
            "intermediate_size": 4864, "vocab_size": 151936}
 TINY = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
         "intermediate_size": 256, "vocab_size": 1024}
-ALL_MODES = "vllm-raw,vllm-raw-seeded,vllm-ours,vllm-ours-seeded,vllm-multi,hf-plain,hf-ours,hf-static"
+ALL_MODES = "vllm-raw,vllm-raw-nodetok,vllm-raw-nolora,vllm-raw-seeded,vllm-ours,vllm-ours-seeded,vllm-multi,hf-plain,hf-ours,hf-static"
 
 
 def build_model(folder: Path, shape: dict) -> None:
@@ -152,6 +156,13 @@ def main() -> int:
         if "vllm-raw" in modes:
             out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_params, lora_request=lora, use_tqdm=False))
             rows.append(record("vllm-raw", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
+        if "vllm-raw-nodetok" in modes:
+            nodetok = VllmParams(n=n, temperature=1.0, top_p=1.0, max_tokens=new, ignore_eos=True, detokenize=False)
+            out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], nodetok, lora_request=lora, use_tqdm=False))
+            rows.append(record("vllm-raw-nodetok", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
+        if "vllm-raw-nolora" in modes:
+            out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_params, use_tqdm=False))
+            rows.append(record("vllm-raw-nolora", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
         if "vllm-raw-seeded" in modes:
             out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_seeded, lora_request=lora, use_tqdm=False))
             rows.append(record("vllm-raw-seeded", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
