@@ -16,9 +16,11 @@ Modes (one JSON line each; ``--modes`` picks):
   ``vllm-raw-seeded`` the same with a request seed (vLLM then samples with a generator per
   sequence, which a first run on an H100 suggested is much slower). Two rows find where raw vLLM
   loses time against the 21,000-24,000 tokens/s of ``measurements.md`` (6,300 here on an H100):
-  ``vllm-raw-nodetok`` without detokenisation (the random model samples ids the 435-token project
-  tokenizer lacks; the tool's smoke test, like that measurement, skips the tokenizer), and
-  ``vllm-raw-nolora`` without the adapter.
+  ``vllm-raw-nodetok`` without detokenisation (the random model samples ids the project
+  tokenizer, 435 entries and 3 added tokens, lacks; ``../shared/tools/vllm-on-gpu/smoke.py``
+  skips the tokenizer; how that figure was taken is not recorded), and ``vllm-raw-nolora``
+  without an adapter, on the same engine (LoRA enabled, ``max_loras=8``: an engine without LoRA
+  is not measured).
 - ``vllm-ours``: ``VllmSampler.generate`` with the same adapter (target: within 10% of raw);
   ``vllm-ours-seeded`` with the seed the search loop passes.
 - ``vllm-multi``: 8 tasks x 16 samples, each task its own adapter, in one ``generate_many``
@@ -161,6 +163,7 @@ def main() -> int:
             out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], nodetok, lora_request=lora, use_tqdm=False))
             rows.append(record("vllm-raw-nodetok", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
         if "vllm-raw-nolora" in modes:
+            llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_params, use_tqdm=False)  # warm-up without adapter
             out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_params, use_tqdm=False))
             rows.append(record("vllm-raw-nolora", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
         if "vllm-raw-seeded" in modes:

@@ -166,10 +166,13 @@ def test_use_fast_adapter_forward_changes_only_plain_lora_linears(tokenizer):
 def test_fast_dora_on_cuda_follows_peft(tokenizer):
     """On CUDA (bf16 model, GPU kernels) loss and adapter gradients follow PEFT's forward."""
     peft_model, fast_model = (model.cuda() for model in adapted_pair(tokenizer, use_dora=True, dtype=torch.bfloat16))
+    assert any(isinstance(m, FastLoraLinear) for m in fast_model.modules())
+    assert not any(isinstance(m, FastLoraLinear) for m in peft_model.modules())
     ids = torch.arange(5, 69).reshape(2, 32).cuda()
     peft_loss, peft_grads = loss_and_grads(peft_model, ids)
     fast_loss, fast_grads = loss_and_grads(fast_model, ids)
     assert abs(fast_loss.item() - peft_loss.item()) < 0.02 * peft_loss.item()
+    assert fast_grads.keys() == peft_grads.keys() and any("magnitude" in name for name in fast_grads)
     for name, grad in fast_grads.items():
         cosine = torch.nn.functional.cosine_similarity(grad.flatten(), peft_grads[name].flatten(), dim=0)
         assert cosine > 0.95, (name, cosine.item())

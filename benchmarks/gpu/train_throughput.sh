@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Training throughput on the GPU (issue 4): Liger's kernels checked against the model's own code,
-# then benchmarks/train_throughput.py (naive baseline and ours in one process) with a kernel
-# profile of each configuration, then the torch.compile configurations under a time limit.
+# Training throughput on the GPU (issue 4): Liger's kernels and the fast adapter forward checked
+# against the model's own code and PEFT's, then benchmarks/train_throughput.py (naive baseline and
+# ours in one process) with a kernel profile of each configuration, then the torch.compile
+# configurations under a time limit.
 #   bash benchmarks/gpu/train_throughput.sh OUT_DIR [BATCH_SIZE] [MODES] [COMPILE_MODES]
 # Wheels the device image lacks (liger-kernel, pydantic, ...) are installed from .whl/.
 set -euo pipefail
@@ -14,9 +15,9 @@ python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upg
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT_DIR/gpu.txt"
 if [ "${TESTS:-1}" = 1 ]; then
-  # a failure is reported, not fatal: the rows without Liger still measure (the Liger rows then mean little)
-  python3 -m pytest -q -p no:cacheprovider tests/test_liger_kernels.py 2>&1 | tail -15 | tee "$OUT_DIR/liger_tests.txt" \
-    || echo "Liger tests FAILED: do not trust the -liger rows"
+  # a failure is reported, not fatal: the other rows still measure (the rows a failing test covers mean little)
+  python3 -m pytest -q -p no:cacheprovider tests/test_liger_kernels.py tests/test_fast_adapter.py 2>&1 | tail -15 | tee "$OUT_DIR/tests.txt" \
+    || echo "tests FAILED: do not trust the rows they cover"
 fi
 python3 benchmarks/train_throughput.py --size qwen0.5b --steps 20 --batch-size "$BATCH" --seq-len 512 \
   --modes "$MODES" --profile "$OUT_DIR/profiles" 2>&1 | tee "$OUT_DIR/throughput.txt"
