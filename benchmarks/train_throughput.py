@@ -40,8 +40,11 @@ import argparse
 import gc
 import json
 import platform
+import signal
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from dataclasses import asdict, dataclass
 
@@ -132,6 +135,9 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seq-len", type=int, default=512, help="longest sample (tokens); lengths are in [seq_len/2, seq_len]")
     parser.add_argument("--modes", default="naive,full,dora",
                         help=f"comma-separated families ({','.join(FAMILIES)}) or configuration names (full-liger, ...)")
+    parser.add_argument("--config-seconds", type=int, default=0,
+                        help="give up on a configuration after this long (0: no limit); its row records the timeout "
+                             "and the next one runs (a device call must not spend its time on one stuck compilation)")
     parser.add_argument("--profile", metavar="DIR", default=None,
                         help="after timing, profile 2 steps of each configuration; DIR/<config>.txt gets the top kernels")
     return parser
@@ -336,6 +342,29 @@ def profile(run, n_batches: int, device: torch.device, path: Path) -> dict:
     return {"wall_s_per_step": round(wall, 4), "busy_s_per_step": round(busy, 4)}
 
 
+@contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Raise TimeoutError in the main thread after ``seconds`` (0: no limit), by SIGALRM.
+
+    Python code, compilation included, is interrupted; a single CUDA call is not, but the alarm
+    fires when it returns.
+    """
+    if seconds <= 0:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeoutError(f"configuration still running after --config-seconds {seconds}")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
     by_name = {setup.name: setup for family in FAMILIES.values() for setup in family}
@@ -359,8 +388,9 @@ def main(argv: list[str] | None = None) -> int:
     records = []
     for setup in setups:
         try:
-            record = measure(setup, args, samples, device, peak)
-        except Exception as error:  # a lever that fails (OOM, compile) must not hide the others
+            with time_limit(args.config_seconds):
+                record = measure(setup, args, samples, device, peak)
+        except Exception as error:  # a lever that fails (OOM, compile, time limit) must not hide the others
             traceback.print_exc()
             record = {"config": setup.name, "error": f"{type(error).__name__}: {str(error)[:200]}"}
         records.append({**header, **record})

@@ -65,3 +65,21 @@ def test_only_our_adapter_configurations_use_the_fast_forward(bench):
         model = bench.build_model(bench.TINY, True, torch.float32, attn=None, device=torch.device("cpu"),
                                   peft_forward=setups[name].peft_forward)
         assert any(isinstance(m, FastLoraLinear) for m in model.modules()) == fast, name
+
+
+def test_a_configuration_past_its_time_limit_is_recorded_and_the_next_runs(bench, capsys, torch_one_thread, monkeypatch):
+    import time
+
+    def measure(setup, args, samples, device, peak):
+        if setup.name == "naive-full":
+            time.sleep(30)  # a stuck compilation
+        return {"config": setup.name, "precision": "fp32", "attention": "sdpa", "padding_free": False, "compile": False,
+                "samples_per_s": 1.0, "tokens_per_s": 64.0, "mfu": 0.01, "peak_memory_gb": None}
+
+    monkeypatch.setattr(bench, "measure", measure)
+    started = time.monotonic()
+    assert bench.main(["--size", "tiny", "--steps", "1", "--modes", "naive", "--config-seconds", "1"]) == 0
+    assert time.monotonic() - started < 20
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert records[0]["config"] == "naive-full" and records[0]["error"].startswith("TimeoutError")
+    assert records[1]["config"] == "naive-dora" and records[1]["samples_per_s"] == 1.0

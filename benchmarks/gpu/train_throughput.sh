@@ -4,6 +4,8 @@
 # ours in one process) with a kernel profile of each configuration, then the torch.compile
 # configurations under a time limit.
 #   bash benchmarks/gpu/train_throughput.sh OUT_DIR [BATCH_SIZE] [MODES] [COMPILE_MODES]
+# Env: TESTS=0 skips the tests, CONFIG_SECONDS (240) limits each configuration of the main run,
+# COMPILE_SECONDS (240) the whole compile run.
 # Wheels the device image lacks (liger-kernel, pydantic, ...) are installed from .whl/.
 set -euo pipefail
 OUT_DIR=${1:?output folder}
@@ -20,7 +22,7 @@ if [ "${TESTS:-1}" = 1 ]; then
     || echo "tests FAILED: do not trust the rows they cover"
 fi
 python3 benchmarks/train_throughput.py --size qwen0.5b --steps 20 --batch-size "$BATCH" --seq-len 512 \
-  --modes "$MODES" --profile "$OUT_DIR/profiles" 2>&1 | tee "$OUT_DIR/throughput.txt"
+  --modes "$MODES" --profile "$OUT_DIR/profiles" --config-seconds "${CONFIG_SECONDS:-240}" 2>&1 | tee "$OUT_DIR/throughput.txt"
 [ -z "$COMPILE_MODES" ] && exit 0
 timeout "${COMPILE_SECONDS:-240}" python3 benchmarks/train_throughput.py --size qwen0.5b --steps 20 --batch-size "$BATCH" \
   --seq-len 512 --modes "$COMPILE_MODES" 2>&1 | tee "$OUT_DIR/throughput_compile.txt" || echo "compile runs: exit $?"
