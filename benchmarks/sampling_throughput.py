@@ -150,25 +150,26 @@ def main() -> int:
         rows.append({"mode": "vllm-startup", "seconds": round(startup_s, 1)})
         llm: LLM = sampler.llm
         lora = LoRARequest("a0", 1, str(adapters[0]))
-        raw_params = VllmParams(n=n, temperature=1.0, top_p=1.0, max_tokens=new, ignore_eos=True)
-        raw_seeded = VllmParams(n=n, temperature=1.0, top_p=1.0, max_tokens=new, ignore_eos=True, seed=0)
+        raw = {"n": n, "temperature": 1.0, "top_p": 1.0, "max_tokens": new, "ignore_eos": True}
+        raw_modes = {  # mode: (vLLM's params, adapter)
+            "vllm-raw": (VllmParams(**raw), lora),
+            "vllm-raw-nodetok": (VllmParams(**raw, detokenize=False), lora),
+            "vllm-raw-nolora": (VllmParams(**raw), None),
+            "vllm-raw-seeded": (VllmParams(**raw, seed=0), lora),
+        }
         ref = AdapterRef("a0", 1, str(adapters[0]))
+
+        def raw_generate(raw_params, adapter):
+            return llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_params, lora_request=adapter, use_tqdm=False)
+
         for _ in range(2):  # warm-up: adapter load, first-shape compilation
-            llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_params, lora_request=lora, use_tqdm=False)
-        if "vllm-raw" in modes:
-            out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_params, lora_request=lora, use_tqdm=False))
-            rows.append(record("vllm-raw", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
-        if "vllm-raw-nodetok" in modes:
-            nodetok = VllmParams(n=n, temperature=1.0, top_p=1.0, max_tokens=new, ignore_eos=True, detokenize=False)
-            out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], nodetok, lora_request=lora, use_tqdm=False))
-            rows.append(record("vllm-raw-nodetok", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
+            raw_generate(*raw_modes["vllm-raw"])
         if "vllm-raw-nolora" in modes:
-            llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_params, use_tqdm=False)  # warm-up without adapter
-            out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_params, use_tqdm=False))
-            rows.append(record("vllm-raw-nolora", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
-        if "vllm-raw-seeded" in modes:
-            out, seconds = timed(lambda: llm.generate([TokensPrompt(prompt_token_ids=prompt_ids)], raw_seeded, lora_request=lora, use_tqdm=False))
-            rows.append(record("vllm-raw-seeded", seconds, sum(len(c.token_ids) for c in out[0].outputs)))
+            raw_generate(*raw_modes["vllm-raw-nolora"])  # warm-up without the adapter
+        for mode, (raw_params, adapter) in raw_modes.items():
+            if mode in modes:
+                out, seconds = timed(lambda p=raw_params, a=adapter: raw_generate(p, a))
+                rows.append(record(mode, seconds, sum(len(c.token_ids) for c in out[0].outputs)))
         for mode, mode_params in (("vllm-ours", params), ("vllm-ours-seeded", seeded)):
             if mode in modes:
                 out, seconds = timed(lambda p=mode_params: sampler.generate([prompt], p, adapter=ref))

@@ -22,7 +22,6 @@ if the driver hangs the GPU, the restarted worker may fail to load (it is then r
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import multiprocessing
 import os
@@ -164,32 +163,26 @@ def gpu_load_lock(gpu: str | None, wait_s: float = LOAD_LOCK_WAIT_S) -> Iterator
 
     Workers that share a GPU load one at a time: vLLM sizes its KV cache from the free memory it
     measures while starting, which another engine starting on the same GPU would distort. A file
-    lock is released by the kernel when its holder dies, even by SIGKILL, so a worker killed while
-    loading cannot hold the others back. After ``wait_s`` the worker loads anyway (with a warning).
-    A CPU worker (``gpu`` None) takes no lock.
+    lock (``filelock``: flock on Unix) is released by the kernel when its holder dies, even by
+    SIGKILL, so a worker killed while loading cannot hold the others back. After ``wait_s`` the
+    worker loads anyway (with a warning). A CPU worker (``gpu`` None) takes no lock.
     """
     if gpu is None:
         yield True
         return
-    path = Path(tempfile.gettempdir()) / f"arc-her-solver-gpu{gpu}.lock"
-    with open(path, "a") as handle:
-        end = time.monotonic() + wait_s
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                locked = True
-                break
-            except BlockingIOError:
-                if time.monotonic() >= end:
-                    log.warning("GPU %s: another worker has been loading for over %.0f s; loading anyway", gpu, wait_s)
-                    locked = False
-                    break
-                time.sleep(0.2)
-        try:
-            yield locked
-        finally:
-            if locked:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(Path(tempfile.gettempdir()) / f"arc-her-solver-gpu{gpu}.lock", timeout=wait_s)
+    try:
+        lock.acquire()
+    except Timeout:
+        log.warning("GPU %s: another worker has been loading for over %.0f s; loading anyway", gpu, wait_s)
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()
 
 
 @dataclass
