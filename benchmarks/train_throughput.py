@@ -2,6 +2,7 @@
 
     python benchmarks/train_throughput.py --size qwen0.5b --steps 20 --batch-size 16 --seq-len 512
     python benchmarks/train_throughput.py --size qwen0.5b --batch-size 32 --modes full,dora
+    python benchmarks/train_throughput.py --size qwen0.5b --modes naive-dora@32,dora-bf16@64
     python benchmarks/train_throughput.py --size drawing-small --batch-size 256 --seq-len 1024 --modes full
     python benchmarks/train_throughput.py --size tiny --steps 2          # CPU smoke check
 
@@ -13,14 +14,16 @@ Data: the same random token batches for every configuration; sample lengths are 
 in [seq_len / 2, seq_len] (generated drawing tasks vary in length too), the first 3/4 of each
 sample is prompt (no loss). tokens/s counts real tokens, never padding.
 
-Configurations (``--modes`` picks families or configurations by name; each is one JSON line):
+Configurations (``--modes`` picks families or configurations by name, ``name@64`` at its own batch
+size instead of ``--batch-size``; each is one JSON line):
 - ``naive``: what a plain script does. HF model in float32 with bf16 autocast, transformers'
   default attention, every sample padded to ``seq_len``, the model's mean loss per batch,
   torch AdamW with default (foreach) kernels; ``naive-dora`` adds PEFT DoRA r=32 rsLoRA.
 - ``full``: ``train.loop.train_step`` as ``python -m train`` runs it: sdpa, padding to the
   longest sample (rounded up to 64), fused AdamW, token-normalised loss; bf16-mixed (fp32 weights, autocast),
   bf16 weights, padding-free packing (sdpa materialises a block-diagonal mask and computes all of
-  it; flex_attention skips the empty blocks, CUDA only), and ``torch.compile``.
+  it; flex_attention skips the empty blocks, CUDA only), and ``torch.compile`` of each decoder
+  layer as ``--compile`` does it (``train.loop.compile_plugin``; with Liger, its fused loss only).
 - ``dora``: the same for a DoRA r=32 rsLoRA adapter on every linear layer, bf16 base, float32
   adapter weights, the adapted layers computing in bf16 (``train.fast_adapter``; the naive
   baseline keeps PEFT's forward, which computes them in float32; ``dora-bf16-peft-forward`` is our
@@ -112,6 +115,8 @@ FAMILIES = {
         Setup("full-bf16-liger-compile", adapter=False, precision="bf16", liger=True, compile=True),
         Setup("full-bf16-liger-padding-free-flex", adapter=False, precision="bf16", liger=True, padding_free=True,
               attention="flex_attention"),
+        Setup("full-bf16-liger-compile-padding-free-flex", adapter=False, precision="bf16", liger=True, compile=True,
+              padding_free=True, attention="flex_attention"),
     ],
     "dora": [
         Setup("dora-bf16", adapter=True, precision="bf16"),
@@ -157,7 +162,7 @@ def make_samples(n_batches: int, batch_size: int, seq_len: int, vocab: int) -> l
 
 
 def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None, device: torch.device,
-                liger: bool = False, peft_forward: bool = False):
+                liger: bool = False, peft_forward: bool = False, compiled: bool = False):
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     from train.models import use_liger_kernels
@@ -168,7 +173,7 @@ def build_model(shape: dict, adapter: bool, dtype: torch.dtype, attn: str | None
     torch.manual_seed(0)
     with torch.device(device):
         model = Qwen2ForCausalLM(config).to(dtype)
-    if liger and not use_liger_kernels(model):
+    if liger and not use_liger_kernels(model, compiled=compiled):
         raise RuntimeError("Liger kernels could not be applied")
     if adapter:
         model = add_adapter(model, **DORA, fast_forward=not peft_forward)
@@ -239,7 +244,8 @@ def step_batch(examples: list[EncodedExample], padding_free: bool) -> StepBatch:
 def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch.device, peak: float) -> dict:
     from accelerate import Accelerator
     from accelerate.state import AcceleratorState
-    from accelerate.utils import TorchDynamoPlugin
+
+    from train.loop import compile_plugin
 
     entered = time.perf_counter()
     shape = SHAPES[args.size]
@@ -257,12 +263,12 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         accelerator = Accelerator(
             cpu=not cuda,
             mixed_precision="no",
-            dynamo_plugin=TorchDynamoPlugin(backend="inductor" if setup.compile else "no", dynamic=True),
+            dynamo_plugin=compile_plugin(setup.compile),
         )
         autocast_dtype = torch.bfloat16 if precision == "bf16-mixed" else None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device, liger=setup.liger and cuda,
-                            peft_forward=setup.peft_forward)
+                            peft_forward=setup.peft_forward, compiled=setup.compile)
         config = TrainConfig(output_dir="unused", from_scratch="tiny", learning_rate=1e-4, max_steps=10**6, warmup_ratio=0)
         optimizer = make_optimizer(model, config)
         scheduler = make_scheduler(optimizer, config)
@@ -367,33 +373,28 @@ def time_limit(seconds: int) -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     args = make_parser().parse_args(argv)
-    by_name = {setup.name: setup for family in FAMILIES.values() for setup in family}
-    names = [name.strip() for name in args.modes.split(",") if name.strip()]
-    unknown = [name for name in names if name not in FAMILIES and name not in by_name]
-    if unknown:
-        raise SystemExit(f"--modes: unknown {unknown}; choose families {list(FAMILIES)} or configurations {list(by_name)}")
-    chosen = [setup for name in names for setup in (FAMILIES[name] if name in FAMILIES else [by_name[name]])]
-    setups = list(dict.fromkeys(chosen))  # each configuration once, in the order asked
+    runs = parse_modes(args.modes, args.batch_size)
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.type == "cpu":
         torch.set_num_threads(1)
     peak, peak_dtype = reference_rate(device)
-    samples = make_samples(WARMUP_STEPS + args.steps, args.batch_size, args.seq_len, SHAPES[args.size]["vocab_size"])
+    samples = {batch: make_samples(WARMUP_STEPS + args.steps, batch, args.seq_len, SHAPES[args.size]["vocab_size"])
+               for batch in sorted({batch for _, batch in runs})}
     header = {
-        "benchmark": "train_throughput", "size": args.size, "batch_size": args.batch_size, "seq_len": args.seq_len,
+        "benchmark": "train_throughput", "size": args.size, "seq_len": args.seq_len,
         "steps": args.steps, "device": torch.cuda.get_device_name() if device.type == "cuda" else platform.processor() or "cpu",
         "reference_tflops": round(peak / 1e12, 2), "reference_dtype": peak_dtype,
         "torch": torch.__version__, "python": platform.python_version(),
     }
     records = []
-    for setup in setups:
+    for setup, batch in runs:
         try:
             with time_limit(args.config_seconds):
-                record = measure(setup, args, samples, device, peak)
+                record = measure(setup, args, samples[batch], device, peak)
         except Exception as error:  # a lever that fails (OOM, compile, time limit) must not hide the others
             traceback.print_exc()
             record = {"config": setup.name, "error": f"{type(error).__name__}: {str(error)[:200]}"}
-        records.append({**header, **record})
+        records.append({**header, "batch_size": batch, **record})
         print(json.dumps(records[-1]), flush=True)  # noqa: T201
         gc.collect()
         if device.type == "cuda":
@@ -402,18 +403,33 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def parse_modes(text: str, default_batch: int) -> list[tuple[Setup, int]]:
+    """``--modes``: each configuration once with its batch size, in the order asked; a family expands."""
+    by_name = {setup.name: setup for family in FAMILIES.values() for setup in family}
+    runs = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        name, _, batch = entry.partition("@")
+        if name not in FAMILIES and name not in by_name:
+            raise SystemExit(f"--modes: unknown {name!r}; choose families {list(FAMILIES)} or configurations {list(by_name)}")
+        if batch and not (batch.isdigit() and int(batch) > 0):
+            raise SystemExit(f"--modes: {entry!r}: the batch size after @ must be a positive integer")
+        setups = FAMILIES[name] if name in FAMILIES else [by_name[name]]
+        runs += [(setup, int(batch) if batch else default_batch) for setup in setups]
+    return list(dict.fromkeys(runs))
+
+
 def markdown_table(records: list[dict]) -> str:
     lines = [
-        "| config | precision | attention | padding-free | compile | samples/s | tokens/s | MFU | peak GB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| config | batch | precision | attention | padding-free | compile | samples/s | tokens/s | MFU | peak GB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         if "error" in r:
-            lines.append(f"| {r['config']} | error: {r['error']} | | | | | | | |")
+            lines.append(f"| {r['config']} | {r['batch_size']} | error: {r['error']} | | | | | | | |")
             continue
         memory = "-" if r["peak_memory_gb"] is None else r["peak_memory_gb"]
         lines.append(
-            f"| {r['config']} | {r['precision']} | {r['attention']} | {r['padding_free']} | {r['compile']} | {r['samples_per_s']} "
+            f"| {r['config']} | {r['batch_size']} | {r['precision']} | {r['attention']} | {r['padding_free']} | {r['compile']} | {r['samples_per_s']} "
             f"| {r['tokens_per_s']:.0f} | {100 * r['mfu']:.1f}% | {memory} |"
         )
     return "\n".join(lines)

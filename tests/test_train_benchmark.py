@@ -83,3 +83,17 @@ def test_a_configuration_past_its_time_limit_is_recorded_and_the_next_runs(bench
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert records[0]["config"] == "naive-full" and records[0]["error"].startswith("TimeoutError")
     assert records[1]["config"] == "naive-dora" and records[1]["samples_per_s"] == 1.0
+
+
+def test_each_configuration_can_run_at_its_own_batch_size(bench, capsys, torch_one_thread):
+    """``name@N`` measures at batch N beside rows at ``--batch-size`` (DoRA at 64 against naive at 32)."""
+    argv = ["--size", "tiny", "--steps", "1", "--batch-size", "2", "--seq-len", "64", "--modes", "naive-full@3,naive-full"]
+    assert bench.main(argv) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert [(r["config"], r["batch_size"]) for r in records] == [("naive-full", 3), ("naive-full", 2)]
+
+
+@pytest.mark.parametrize("modes", ["naive-full@0", "naive-full@x", "nothing@4"])
+def test_a_bad_mode_is_refused_before_anything_runs(bench, modes):
+    with pytest.raises(SystemExit, match="--modes"):
+        bench.parse_modes(modes, 2)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
@@ -39,6 +39,9 @@ from train.export import merge_adapter, save_model_folder, write_model_card
 from train.models import build_model, resolve_precision
 from train.optimization import make_optimizer, make_scheduler
 from train.provenance import check_resumable, git_commit, launch_command, write_run_info
+
+if TYPE_CHECKING:
+    from accelerate.utils import TorchDynamoPlugin
 
 logger = logging.getLogger(__name__)
 
@@ -150,6 +153,18 @@ def train_step(
     }
 
 
+def compile_plugin(compile: bool) -> TorchDynamoPlugin:
+    """accelerate's ``torch.compile`` settings: inductor on each decoder layer (``--compile``), or none.
+
+    Regional: the layers are alike, so one graph serves them all and compiles in seconds, where a
+    whole-model graph took minutes on an H200 (BENCHMARKS.md) and had to trace the fused loss too.
+    Sizes are dynamic: every batch has its own length.
+    """
+    from accelerate.utils import TorchDynamoPlugin
+
+    return TorchDynamoPlugin(backend="inductor" if compile else "no", dynamic=True, use_regional_compilation=compile)
+
+
 def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = True) -> TrainResult:
     """Train as configured; resume from ``output_dir``'s newest checkpoint when there is one.
 
@@ -170,7 +185,6 @@ def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = Tru
     """
     from accelerate import Accelerator, PartialState
     from accelerate.state import AcceleratorState
-    from accelerate.utils import TorchDynamoPlugin
 
     cuda = torch.cuda.is_available()
     state = PartialState(cpu=not cuda)
@@ -178,7 +192,7 @@ def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = Tru
     resume_from = _resume_point(config)
     precision = resolve_precision(config, cuda)
     # Autocast is applied in train_step, not by accelerate, whose wrapper also copies every output
-    # (the logits) to float32. Compilation treats sizes as dynamic: every batch has its own length.
+    # (the logits) to float32.
     # accelerate keeps its settings in a process-wide singleton that a second Accelerator does not
     # change: without the reset, a run after another in the same process (tests, notebooks) kept
     # the first run's settings and --compile compiled nothing.
@@ -186,7 +200,7 @@ def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = Tru
     accelerator = Accelerator(
         cpu=not cuda,
         mixed_precision="no",
-        dynamo_plugin=TorchDynamoPlugin(backend="inductor" if config.compile else "no", dynamic=True),
+        dynamo_plugin=compile_plugin(config.compile),
     )
     autocast_dtype = torch.bfloat16 if precision == "bf16-mixed" else None
     main = accelerator.is_main_process

@@ -79,7 +79,7 @@ def build_model(config: TrainConfig, precision: str, cuda: bool) -> tuple[PreTra
     if required and not cuda:
         logger.warning("--liger-kernels on: Liger's kernels need CUDA; training on the CPU without them")
     elif wanted and cuda:
-        applied = use_liger_kernels(model)
+        applied = use_liger_kernels(model, compiled=config.compile)
         if required and not applied:
             raise RuntimeError("--liger-kernels on, but Liger has no kernels for this model here (see the warning "
                                "above); pip install liger-kernel, or pass --liger-kernels auto")
@@ -110,7 +110,7 @@ def wants_liger_kernels(config: TrainConfig, precision: str) -> bool:
     return precision == "bf16" and not config.adapter
 
 
-def use_liger_kernels(model: PreTrainedModel) -> bool:
+def use_liger_kernels(model: PreTrainedModel, compiled: bool = False) -> bool:
     """Swap Liger's Triton kernels (CUDA only) into ``model`` where Liger supports the architecture; True if it did.
 
     Why: the head + cross-entropy of a 151,936-token vocabulary materialises float32 logits of
@@ -126,6 +126,11 @@ def use_liger_kernels(model: PreTrainedModel) -> bool:
     are put back, so Liger's RoPE (a module-wide function only) is not used. Only the module that
     defines the model's class is restored: an architecture whose Liger function patches other
     modules would still leak there (Qwen2's does not).
+
+    ``compiled`` (the layers will run under ``torch.compile``): the fused cross-entropy only.
+    Inductor fuses the norms and the MLP itself, and could not trace Liger's RMSNorm kernel (on an
+    H200 it kept retrying for minutes: BENCHMARKS.md); the head and the loss stay outside the
+    compiled layers.
     """
     try:
         from liger_kernel.transformers.monkey_patch import MODEL_TYPE_TO_APPLY_LIGER_FN
@@ -139,14 +144,14 @@ def use_liger_kernels(model: PreTrainedModel) -> bool:
     modeling = sys.modules[type(model).__module__]
     names_before = dict(vars(modeling))
     try:
-        apply(model=model)
+        apply(model=model, **({"rms_norm": False, "swiglu": False} if compiled else {}))
     finally:
         for name, value in list(vars(modeling).items()):
             if name not in names_before:
                 delattr(modeling, name)
             elif value is not names_before[name]:
                 setattr(modeling, name, names_before[name])
-    logger.info("Liger kernels: RMSNorm, SwiGLU, fused linear cross-entropy")
+    logger.info("Liger kernels: %s", "fused linear cross-entropy" if compiled else "RMSNorm, SwiGLU, fused linear cross-entropy")
     return True
 
 
