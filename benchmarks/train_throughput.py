@@ -144,7 +144,7 @@ def make_parser() -> argparse.ArgumentParser:
                         help="give up on a configuration after this long (0: no limit); its row records the timeout "
                              "and the next one runs (a device call must not spend its time on one stuck compilation)")
     parser.add_argument("--profile", metavar="DIR", default=None,
-                        help="after timing, profile 2 steps of each configuration; DIR/<config>.txt gets the top kernels")
+                        help="after timing, profile 2 steps of each configuration; DIR/<config>@<batch>.txt gets the top kernels")
     return parser
 
 
@@ -313,7 +313,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         "warmup_s": round(warmup_s, 1),  # the untimed steps: compilation, kernel planning
     }
     if args.profile:
-        record["profile"] = profile(run, len(samples), device, Path(args.profile) / f"{setup.name}.txt")
+        record["profile"] = profile(run, len(samples), device, Path(args.profile) / f"{setup.name}@{len(samples[0])}.txt")
     record["total_s"] = round(time.perf_counter() - entered, 1)
     del model, optimizer
     return record

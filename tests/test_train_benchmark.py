@@ -41,7 +41,7 @@ def test_our_step_is_measured(bench, name, torch_one_thread, tmp_path):
     record = bench.measure(setup, args, samples, torch.device("cpu"), peak=1e12)
     assert record["tokens_per_s"] > 0 and record["attention"] == "sdpa"
     if profile is not None:  # the kernel table of two more steps, and their timing
-        assert "aten::mm" in (profile / "dora-bf16.txt").read_text()
+        assert "aten::mm" in (profile / "dora-bf16@2.txt").read_text()  # one file per configuration and batch size
         assert record["profile"]["wall_s_per_step"] > 0 and record["profile"]["busy_s_per_step"] > 0
 
 
