@@ -14,7 +14,9 @@ Modes (one JSON line each; ``--modes`` picks):
 - ``hf-static``: ``model.generate`` with a static cache, which transformers compiles.
 - ``vllm-raw``: ``vllm.LLM.generate`` itself, LoRA r=32 adapter, ``ignore_eos``, unseeded;
   ``vllm-raw-seeded`` the same with a request seed (vLLM then samples with a generator per
-  sequence, which a first run on an H100 suggested is much slower). Two rows find where raw vLLM
+  sequence, which a first run on an H100 suggested is much slower); ``vllm-raw-stop`` with the
+  stops ``VllmSampler`` sets (the closing fence, a string that vLLM checks in the detokenised
+  text at every step, and eos), the row to hold ours against. Two rows find where raw vLLM
   loses time against the 21,000-24,000 tokens/s of ``measurements.md`` (6,300 here on an H100):
   ``vllm-raw-nodetok`` without detokenisation (the random model samples ids the project
   tokenizer, 435 entries and 3 added tokens, lacks; ``../shared/tools/vllm-on-gpu/smoke.py``
@@ -40,7 +42,7 @@ QWEN05B = {"hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads": 1
            "intermediate_size": 4864, "vocab_size": 151936}
 TINY = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
         "intermediate_size": 256, "vocab_size": 1024}
-ALL_MODES = "vllm-raw,vllm-raw-nodetok,vllm-raw-nolora,vllm-raw-seeded,vllm-ours,vllm-ours-seeded,vllm-multi,hf-plain,hf-ours,hf-static"
+ALL_MODES = "vllm-raw,vllm-raw-stop,vllm-raw-nodetok,vllm-raw-nolora,vllm-raw-seeded,vllm-ours,vllm-ours-seeded,vllm-multi,hf-plain,hf-ours,hf-static"
 
 
 def build_model(folder: Path, shape: dict) -> None:
@@ -145,6 +147,7 @@ def main() -> int:
         from vllm.lora.request import LoRARequest
 
         from solver.sampler import AdapterRef, VllmSampler
+        from solver.sampler.fence import CLOSING_FENCE
 
         sampler, startup_s = timed(lambda: VllmSampler(model_dir, tokenizer, gpu_memory_utilization=0.5))
         rows.append({"mode": "vllm-startup", "seconds": round(startup_s, 1)})
@@ -153,6 +156,8 @@ def main() -> int:
         raw = {"n": n, "temperature": 1.0, "top_p": 1.0, "max_tokens": new, "ignore_eos": True}
         raw_modes = {  # mode: (vLLM's params, adapter)
             "vllm-raw": (VllmParams(**raw), lora),
+            "vllm-raw-stop": (VllmParams(**{**raw, "ignore_eos": False}, stop=[CLOSING_FENCE],
+                                         stop_token_ids=[tokenizer.eos_token_id]), lora),
             "vllm-raw-nodetok": (VllmParams(**raw, detokenize=False), lora),
             "vllm-raw-nolora": (VllmParams(**raw), None),
             "vllm-raw-seeded": (VllmParams(**raw, seed=0), lora),
