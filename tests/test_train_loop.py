@@ -194,8 +194,12 @@ def test_pass_at_n_runs_sampled_programs_in_the_sandbox(tmp_path, tokenizer_dir,
     assert scores["toy/pass@2"] == 0.0
 
 
-def test_adapter_training_merges_into_final(tmp_path, tokenizer, torch_one_thread):
-    """DoRA on a saved tiny model: <output>/adapter, and a merged <output>/final that computes the same logits."""
+@pytest.mark.parametrize("compile", [False, True], ids=["eager", "compiled"])
+def test_adapter_training_merges_into_final(tmp_path, tokenizer, torch_one_thread, compile):
+    """DoRA on a saved tiny model: <output>/adapter, and a merged <output>/final that computes the same logits.
+
+    Compiled too (the fastest DoRA setting on a GPU): the adapter saved and merged is the trained one.
+    """
     from transformers import AutoModelForCausalLM
 
     from solver.models import create_model
@@ -205,8 +209,12 @@ def test_adapter_training_merges_into_final(tmp_path, tokenizer, torch_one_threa
     tokenizer.save_pretrained(str(base))
     options = {k: v for k, v in TINY_OPTIONS.items() if k != "from_scratch"}
     config = TrainConfig(**{**options, "output_dir": tmp_path / "run", "model": base, "lora_rank": 4, "max_steps": 2,
-                            "learning_rate": 1e-2})
+                            "learning_rate": 1e-2, "compile": compile})
+    from torch._dynamo.utils import counters
+
+    counters.clear()
     result = run_training(config, progress=False)
+    assert (counters["stats"]["unique_graphs"] > 0) == compile  # dynamo compiled the layers, and only if asked
     assert (tmp_path / "run" / "adapter" / "adapter_config.json").is_file()
     merged = AutoModelForCausalLM.from_pretrained(str(tmp_path / "run" / "final"))
     ids = torch.arange(3, 40)[None]
