@@ -22,8 +22,9 @@ size instead of ``--batch-size``; each is one JSON line):
 - ``full``: ``train.loop.train_step`` as ``python -m train`` runs it: sdpa, padding to the
   longest sample (rounded up to 64), fused AdamW, token-normalised loss; bf16-mixed (fp32 weights, autocast),
   bf16 weights, padding-free packing (sdpa materialises a block-diagonal mask and computes all of
-  it; flex_attention skips the empty blocks, CUDA only), and ``torch.compile`` of each decoder
-  layer as ``--compile`` does it (``train.loop.compile_plugin``; with Liger, its fused loss only).
+  it; flex_attention skips the empty blocks, CUDA only), and ``torch.compile`` as ``--compile``
+  does it (``train.loop.compile_plugin``: each decoder layer, one shared graph, and the modules
+  around them; with Liger, only its fused head + loss).
 - ``dora``: the same for a DoRA r=32 rsLoRA adapter on every linear layer, bf16 base, float32
   adapter weights, the adapted layers computing in bf16 (``train.fast_adapter``; the naive
   baseline keeps PEFT's forward, which computes them in float32; ``dora-bf16-peft-forward`` is our
@@ -308,7 +309,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         "tokens_per_s": round(tokens / elapsed, 1),
         "mfu": round(model_flops / peak, 4),
         "model_tflops": round(model_flops / 1e12, 2),
-        "peak_memory_gb": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
+        "peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if cuda else None,
         "setup_s": round(built - entered, 1),  # model, optimizer, batches
         "warmup_s": round(warmup_s, 1),  # the untimed steps: compilation, kernel planning
     }
@@ -408,10 +409,10 @@ def parse_modes(text: str, default_batch: int) -> list[tuple[Setup, int]]:
     by_name = {setup.name: setup for family in FAMILIES.values() for setup in family}
     runs = []
     for entry in filter(None, (part.strip() for part in text.split(","))):
-        name, _, batch = entry.partition("@")
+        name, sep, batch = entry.partition("@")
         if name not in FAMILIES and name not in by_name:
             raise SystemExit(f"--modes: unknown {name!r}; choose families {list(FAMILIES)} or configurations {list(by_name)}")
-        if batch and not (batch.isdigit() and int(batch) > 0):
+        if sep and not (batch.isdigit() and int(batch) > 0):
             raise SystemExit(f"--modes: {entry!r}: the batch size after @ must be a positive integer")
         setups = FAMILIES[name] if name in FAMILIES else [by_name[name]]
         runs += [(setup, int(batch) if batch else default_batch) for setup in setups]
@@ -420,14 +421,14 @@ def parse_modes(text: str, default_batch: int) -> list[tuple[Setup, int]]:
 
 def markdown_table(records: list[dict]) -> str:
     lines = [
-        "| config | batch | precision | attention | padding-free | compile | samples/s | tokens/s | MFU | peak GB |",
+        "| config | batch | precision | attention | padding-free | compile | samples/s | tokens/s | MFU | peak GiB |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in records:
         if "error" in r:
             lines.append(f"| {r['config']} | {r['batch_size']} | error: {r['error']} | | | | | | | |")
             continue
-        memory = "-" if r["peak_memory_gb"] is None else r["peak_memory_gb"]
+        memory = "-" if r["peak_memory_gib"] is None else r["peak_memory_gib"]
         lines.append(
             f"| {r['config']} | {r['batch_size']} | {r['precision']} | {r['attention']} | {r['padding_free']} | {r['compile']} | {r['samples_per_s']} "
             f"| {r['tokens_per_s']:.0f} | {100 * r['mfu']:.1f}% | {memory} |"

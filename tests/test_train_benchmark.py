@@ -74,7 +74,7 @@ def test_a_configuration_past_its_time_limit_is_recorded_and_the_next_runs(bench
         if setup.name == "naive-full":
             time.sleep(30)  # a stuck compilation
         return {"config": setup.name, "precision": "fp32", "attention": "sdpa", "padding_free": False, "compile": False,
-                "samples_per_s": 1.0, "tokens_per_s": 64.0, "mfu": 0.01, "peak_memory_gb": None}
+                "samples_per_s": 1.0, "tokens_per_s": 64.0, "mfu": 0.01, "peak_memory_gib": None}
 
     monkeypatch.setattr(bench, "measure", measure)
     started = time.monotonic()
@@ -93,7 +93,7 @@ def test_each_configuration_can_run_at_its_own_batch_size(bench, capsys, torch_o
     assert [(r["config"], r["batch_size"]) for r in records] == [("naive-full", 3), ("naive-full", 2)]
 
 
-@pytest.mark.parametrize("modes", ["naive-full@0", "naive-full@x", "nothing@4"])
+@pytest.mark.parametrize("modes", ["naive-full@0", "naive-full@x", "naive-full@", "nothing@4"])
 def test_a_bad_mode_is_refused_before_anything_runs(bench, modes):
     with pytest.raises(SystemExit, match="--modes"):
         bench.parse_modes(modes, 2)

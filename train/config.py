@@ -114,7 +114,7 @@ class TrainConfig(BaseModel):
     )
     attn_implementation: Literal["sdpa", "eager", "flex_attention"] = Field("sdpa", description="transformers attention kernel")
     padding_free: bool = Field(False, description="pack each micro-batch into one row (position_ids), no padding")
-    compile: bool = Field(False, description="torch.compile each decoder layer (inductor); with Liger, its fused loss only")
+    compile: bool = Field(False, description="torch.compile each decoder layer (one shared graph) and the modules around them (inductor); with Liger, only its fused head + loss")
     liger_kernels: Literal["auto", "on", "off"] = Field(
         "auto",
         description="Liger's fused Triton kernels on CUDA (RMSNorm, SwiGLU, head + loss without materialising the "

@@ -154,10 +154,12 @@ def train_step(
 
 
 def compile_plugin(compile: bool) -> TorchDynamoPlugin:
-    """accelerate's ``torch.compile`` settings: inductor on each decoder layer (``--compile``), or none.
+    """accelerate's ``torch.compile`` settings for ``--compile`` (inductor), or none.
 
-    Regional: the layers are alike, so one graph serves them all and compiles in seconds, where a
-    whole-model graph took minutes on an H200 (BENCHMARKS.md) and had to trace the fused loss too.
+    Regional: each decoder layer is compiled on its own, and the layers are alike, so one graph
+    serves them all; the modules outside them (embedding, final norm, rotary embedding, head) are
+    compiled separately. A whole-model graph never finished compiling on an H200 (inductor could
+    not trace Liger's RMSNorm kernel; BENCHMARKS.md); regionally, the first steps take 30-120 s.
     Sizes are dynamic: every batch has its own length.
     """
     from accelerate.utils import TorchDynamoPlugin

@@ -16,6 +16,7 @@ Precision, and why:
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 from typing import TYPE_CHECKING
@@ -144,7 +145,10 @@ def use_liger_kernels(model: PreTrainedModel, compiled: bool = False) -> bool:
     modeling = sys.modules[type(model).__module__]
     names_before = dict(vars(modeling))
     try:
-        apply(model=model, **({"rms_norm": False, "swiglu": False} if compiled else {}))
+        # Only the switches this architecture's function has (Gemma's has geglu, not swiglu).
+        switches = {"rms_norm": False, "swiglu": False} if compiled else {}
+        accepted = inspect.signature(apply).parameters
+        apply(model=model, **{name: value for name, value in switches.items() if name in accepted})
     finally:
         for name, value in list(vars(modeling).items()):
             if name not in names_before:

@@ -7,7 +7,7 @@
 # Wheels the device image lacks (liger-kernel, pydantic, ...) are installed from .whl/.
 set -euo pipefail
 OUT_DIR=${1:?output folder}
-MODES=${2:-naive-dora@32,dora-bf16@32,dora-bf16@64,full-bf16-liger-padding-free-flex@64,full-bf16-liger-padding-free-flex@128,full-bf16-liger-padding-free-flex@256,full-bf16-liger-compile-padding-free-flex@128,dora-compile@64}
+MODES=${2:-naive-dora@32,naive-dora@48,dora-bf16@32,dora-bf16@64,dora-compile@32,full-bf16-liger-padding-free-flex@64,full-bf16-liger-padding-free-flex@128,full-bf16-liger-padding-free-flex@256,full-bf16-liger-compile-padding-free-flex@128,dora-compile@64}
 mkdir -p "$OUT_DIR"
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
