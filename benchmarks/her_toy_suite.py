@@ -46,7 +46,8 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
     from solver.tasks import toy_task
 
     sampling = {"sampling": _sampling(hyper["sampling"])} if hyper["sampling"] else {}
-    config = HerConfig(max_epochs=hyper["max_epochs"], max_new_tokens=hyper["max_new_tokens"], seed=seed, learn=mode == "her", **sampling)
+    config = HerConfig(max_epochs=hyper["max_epochs"], max_new_tokens=hyper["max_new_tokens"], seed=seed, learn=mode == "her",
+                       splice=hyper["splice"], **sampling)
     deadline = time.monotonic() + hyper["run_seconds"] if hyper["run_seconds"] else None
     result = search_and_learn(toy_task(name).task, sampler=_PARTS.sampler, sandbox=_PARTS.sandbox, tokenizer=_PARTS.tokenizer,
                               learner=_PARTS.learner, config=config, deadline=deadline)
@@ -62,6 +63,8 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
         "execution_s": round(sum(e.execution_s for e in result.epochs), 1),
         "training_s": round(sum(e.training_s for e in result.epochs), 1),
         "best_pixel_accuracy": max((e.best_pixel_accuracy for e in result.epochs), default=0.0),
+        "splice": hyper["splice"],
+        "spliced": sum(e.spliced for e in result.epochs),
         "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
     }
 
@@ -96,6 +99,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=Path("runs/her_toy_suite"))
     parser.add_argument("--sampling", default=None, help="samples per epoch as N@TEMPERATURE,... (default: HerConfig's 8@0.1,128@0.9)")
     parser.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend")
+    parser.add_argument("--splice", type=int, default=0, help="HerConfig.splice: programs spliced from the K best of each epoch (0: off)")
     args = parser.parse_args()
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -103,7 +107,8 @@ def main() -> int:
     from solver.sandbox.config import usable_cores
 
     tasks = args.tasks.split(",")
-    hyper = {"sampling": args.sampling, "max_epochs": args.max_epochs, "max_new_tokens": args.max_new_tokens, "run_seconds": args.run_seconds}
+    hyper = {"sampling": args.sampling, "max_epochs": args.max_epochs, "max_new_tokens": args.max_new_tokens, "run_seconds": args.run_seconds,
+             "splice": args.splice}
     runs = [(name, mode, seed) for seed in range(args.seeds) for name in tasks for mode in args.modes.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
     log_path = args.out / "runs.jsonl"

@@ -54,6 +54,8 @@ def _add_search_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-learn", action="store_true", help="pure search: sample every epoch, never train (the ablation)")
     group.add_argument("--prompt-format", choices=("drawing", "barc"), default=None, help="the model's prompt and program format: drawing (ours, default) or barc (BARC's induction models; programs run with solver.dsl.barc)")
     group.add_argument("--augment", action="store_true", help="sample each batch on a fresh rotation/flip/colour permutation of the task")
+    group.add_argument("--splice", type=int, default=None, metavar="K",
+                       help="each epoch, also run the bodies of the K most accurate programs spliced two at a time (drawing programs; default 0: off)")
     group.add_argument("--seed", type=int, default=0)
     group.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend (default: vLLM when it imports and a GPU is visible, else transformers)")
     group.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
@@ -76,6 +78,7 @@ def _her_config(args: argparse.Namespace) -> Any:
         "learn": not args.no_learn,
         "prompt_format": args.prompt_format,
         "augment": args.augment or None,
+        "splice": args.splice,
     }
     return HerConfig(**{k: v for k, v in overrides.items() if v is not None})
 

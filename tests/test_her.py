@@ -218,3 +218,32 @@ def test_an_output_whose_training_did_not_happen_stays_novel(sandbox):
     config = CONFIG.model_copy(update={"max_epochs": 2})
     search_and_learn(task(), sampler=ScriptedSampler([[NEAR], [NEAR]]), sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
     assert len(learner.trained) == 2 and learner.trained[0] == learner.trained[1]  # NEAR's relabeled task, again
+
+
+TOP = "def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    return img\n"
+MIDDLE = "def task(img):\n    draw_pixel(img, point=(1, 0), color=1)\n    return img\n"
+TOP_TWO = "def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    draw_pixel(img, point=(1, 0), color=1)\n    return img\n"
+BOTTOM = "def task(img):\n    draw_pixel(img, point=(2, 0), color=1)\n    return img\n"
+
+
+@pytest.mark.parametrize("splice", [0, 2])
+def test_splicing_two_partial_programs_can_solve_what_neither_does(sandbox, splice):
+    sampler = ScriptedSampler([[TOP_TWO, BOTTOM]])
+    config = CONFIG.model_copy(update={"max_epochs": 1, "splice": splice})
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=RecordingLearner(), config=config)
+    assert result.solved == bool(splice)
+    if splice:  # the solution is both bodies, in one of the two orders
+        assert sorted(body_lines(result.solution)) == sorted(body_lines(TOP_TWO) + body_lines(BOTTOM))
+        assert result.epochs[0].spliced == 1  # both orders draw the same: one new output
+
+
+def test_spliced_programs_are_relabeled_and_learned_like_sampled_ones(sandbox):
+    sampler = ScriptedSampler([[TOP, MIDDLE, NOTHING]])
+    learner = RecordingLearner()
+    config = CONFIG.model_copy(update={"max_epochs": 1, "splice": 3})
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    (trained,) = learner.trained
+    # TOP, MIDDLE and their splice (2 of the 3 cells: the most accurate, so trained last); splices
+    # with NOTHING (the identity) add nothing new
+    assert len(trained) == 3 and result.epochs[0].spliced == 1
+    assert sorted(body_lines(trained[-1][1].removesuffix("```"))) == sorted(body_lines(TOP) + body_lines(MIDDLE))

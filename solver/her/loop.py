@@ -4,6 +4,7 @@ Each epoch:
 1. sample programs for the task's prompt with every (n, temperature) setting;
 2. run each distinct program on the train and test inputs in the sandbox;
 3. keep one program per distinct output (the shortest), pruned of lines that change no output;
+   with ``HerConfig.splice``, also programs spliced from two of the best (``_splices``);
 4. stop if a program reproduces every train pair, or at the deadline or epoch limit;
 5. relabel: each kept program becomes a new task whose outputs are its own, so the program is a
    correct answer to it (hindsight); train the adapter on the ones not trained on before,
@@ -65,6 +66,7 @@ class EpochMetrics:
     valid: int = 0
     unique_outputs: int = 0
     novel_outputs: int = 0
+    spliced: int = 0  # new outputs from spliced programs (HerConfig.splice)
     best_pixel_accuracy: float = 0.0
     mean_pixel_accuracy: float = 0.0
     best_train_correct: int = 0
@@ -276,9 +278,11 @@ def search_and_learn(
             # ``distinct`` is sorted by length, so the first program kept per output is the shortest
             by_output[run.fingerprint] = (kept[0] if kept else program, run, votes)
         found: list[Found] = []
-        for fingerprint, (program, run, votes) in by_output.items():
+
+        def keep(program: str, run: Any, votes: int) -> None:
+            """Prune ``program``, score its outputs in the task's frame, make it a candidate."""
             if config.prune and fmt.prunable:
-                program = _prune(program, frame_grids, fingerprint, sandbox)
+                program = _prune(program, frame_grids, run.fingerprint, sandbox)
             outputs = [augmentation.invert(o) for o in run.outputs]
             train_out = tuple(outputs[:n_train])
             item = Found(
@@ -293,6 +297,17 @@ def search_and_learn(
             found.append(item)
             candidate = Candidate(tuple(o.tolist() for o in item.test_outputs), item.train_correct, len(program))
             result.candidates.extend([candidate] * votes)
+
+        for program, run, votes in by_output.values():
+            keep(program, run, votes)
+        # 3b. splice: the most accurate programs' bodies, two at a time, as programs of their own
+        if config.splice > 1 and fmt.prunable and len(found) > 1:
+            spliced = [p for p in dict.fromkeys(_splices(found, config.splice)) if p not in count]
+            for program, run in zip(spliced, sandbox.run(spliced, frame_grids) if spliced else []):
+                if run.all_ok and run.fingerprint not in by_output:
+                    by_output[run.fingerprint] = (program, run, 1)
+                    metrics.spliced += 1
+                    keep(program, run, 1)
         metrics.execution_s = time.monotonic() - tick
         metrics.unique_outputs = len({_train_key(f) for f in found})
         if found:
@@ -394,6 +409,20 @@ def _finish_epoch(result: TaskSearchResult, metrics: EpochMetrics, on_epoch: Cal
     log.debug("task %s epoch %d: %s", result.task_id, metrics.epoch, metrics.as_dict())
     if on_epoch is not None:
         on_epoch(metrics)
+
+
+def _splices(found: list[Found], top: int) -> list[str]:
+    """Programs made of two of the ``top`` most accurate programs' bodies, one after the other (both orders).
+
+    Why: a model trained on programs of 1-5 draws rarely writes more, and hindsight relabeling
+    only teaches it the lengths it already writes; splicing two programs that each draw part of
+    the target gives one that may draw more of it, and, relabeled, a longer program to learn.
+    Drawing programs are straight-line calls on ``img``, so any two bodies concatenate into a
+    valid program (a later draw may cover an earlier one: pruning then removes it).
+    """
+    best = sorted(found, key=lambda f: (-f.train_correct, -f.pixel_accuracy, len(f.program)))[:top]
+    bodies = [body_lines(f.program) for f in best]
+    return [assemble(a + b) for i, a in enumerate(bodies) for j, b in enumerate(bodies) if i != j]
 
 
 def _train_key(found: Found) -> bytes:
