@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TORCH_PIN ?= torch==2.13.0
 ARGS ?=
 # The CPU-sized default for `make dry-run`: fewer samples and tokens than a GPU run (flags in ARGS win).
-DRY_RUN_FLAGS ?= --sampling 4@0.1,28@0.9 --max-new-tokens 400 --max-epochs 10 --time-budget 7m
+DRY_RUN_FLAGS ?= --sampling 4@0.1,28@0.9 --max-new-tokens 400 --max-epochs 10 --splice 8 --time-budget 9m
 
 .PHONY: venv test test-fast dry-run train bench clean wheels kaggle kaggle-rehearsal
 
