@@ -235,6 +235,8 @@ def test_splicing_two_partial_programs_can_solve_what_neither_does(sandbox, spli
     if splice:  # the solution is both bodies, in one of the two orders
         assert sorted(body_lines(result.solution)) == sorted(body_lines(TOP_TWO) + body_lines(BOTTOM))
         assert result.epochs[0].spliced == 1  # both orders draw the same: one new output
+        # it is a candidate on its train score, but no sample wrote it: it carries no vote
+        assert sorted((c.train_correct, c.votes) for c in result.candidates) == [(0, 1), (0, 1), (2, 0)]
 
 
 def test_spliced_programs_are_relabeled_and_learned_like_sampled_ones(sandbox):
@@ -246,4 +248,28 @@ def test_spliced_programs_are_relabeled_and_learned_like_sampled_ones(sandbox):
     # TOP, MIDDLE and their splice (2 of the 3 cells: the most accurate, so trained last); splices
     # with NOTHING (the identity) add nothing new
     assert len(trained) == 3 and result.epochs[0].spliced == 1
+    assert result.epochs[0].unique_outputs == 3  # the samples' own: TOP, MIDDLE, NOTHING
     assert sorted(body_lines(trained[-1][1].removesuffix("```"))) == sorted(body_lines(TOP) + body_lines(MIDDLE))
+
+
+def test_splicing_one_program_is_refused():
+    with pytest.raises(ValueError, match="splice needs at least 2"):
+        HerConfig(splice=1)
+
+
+def test_only_plain_task_programs_are_spliced(sandbox):
+    other_name = "def task(grid):\n    draw_pixel(grid, point=(2, 0), color=1)\n    return grid\n"
+    sampler = ScriptedSampler([[TOP_TWO, other_name]])
+    config = CONFIG.model_copy(update={"max_epochs": 1, "splice": 2})
+    ran = []
+
+    class Recording:  # the sandbox, noting every program it is given
+        config = sandbox.config
+
+        def run(self, programs, grids):
+            ran.extend(programs)
+            return sandbox.run(programs, grids)
+
+    result = search_and_learn(task(), sampler=sampler, sandbox=Recording(), tokenizer=FakeTokenizer(), learner=RecordingLearner(), config=config)
+    assert not result.solved and result.epochs[0].spliced == 0
+    assert not any("(0, 0)" in p and "grid" in p for p in ran)  # never cut apart and glued to TOP_TWO

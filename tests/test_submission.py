@@ -91,3 +91,11 @@ def test_writer_rejects_wrong_attempt_count(tmp_path):
     writer = SubmissionWriter(tmp_path / "s.json", [make_task("a", n_test=2)])
     with pytest.raises(ValueError, match="1 attempts for 2 test inputs"):
         writer.add(TaskRecord("a", [{"attempt_1": [[1]], "attempt_2": [[1]]}]))
+
+
+def test_a_candidate_counts_its_votes_and_one_no_sample_wrote_counts_none():
+    task = make_task()
+    sampled_three_times = Candidate(([[5]],), 1, 30, votes=3)
+    spliced = [Candidate(([[6]],), 1, 5, votes=0)] * 4  # shorter, but no sample wrote it
+    twice = Candidate(([[7]],), 1, 40, votes=2)
+    assert choose_attempts(task, [*spliced, twice, sampled_three_times])[0] == {"attempt_1": [[5]], "attempt_2": [[7]]}

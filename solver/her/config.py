@@ -48,6 +48,13 @@ class HerConfig(BaseModel):
             raise ValueError("sampling needs at least one (n, temperature) setting")
         return value
 
+    @field_validator("splice")
+    @classmethod
+    def _splice_pairs(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("splice needs at least 2 programs to pair (0 turns it off)")
+        return value
+
     @property
     def samples_per_epoch(self) -> int:
         return sum(setting.n for setting in self.sampling)

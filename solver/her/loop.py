@@ -66,7 +66,7 @@ class EpochMetrics:
     valid: int = 0
     unique_outputs: int = 0
     novel_outputs: int = 0
-    spliced: int = 0  # new outputs from spliced programs (HerConfig.splice)
+    spliced: int = 0  # new outputs from spliced programs (HerConfig.splice): not in unique_outputs, in novel_outputs
     best_pixel_accuracy: float = 0.0
     mean_pixel_accuracy: float = 0.0
     best_train_correct: int = 0
@@ -295,21 +295,21 @@ def search_and_learn(
                 augmentation=augmentation,
             )
             found.append(item)
-            candidate = Candidate(tuple(o.tolist() for o in item.test_outputs), item.train_correct, len(program))
-            result.candidates.extend([candidate] * votes)
+            result.candidates.append(Candidate(tuple(o.tolist() for o in item.test_outputs), item.train_correct, len(program), votes))
 
         for program, run, votes in by_output.values():
             keep(program, run, votes)
+        metrics.unique_outputs = len({_train_key(f) for f in found})  # of the samples
         # 3b. splice: the most accurate programs' bodies, two at a time, as programs of their own
-        if config.splice > 1 and fmt.prunable and len(found) > 1:
-            spliced = [p for p in dict.fromkeys(_splices(found, config.splice)) if p not in count]
+        solved_by_sample = any(f.train_correct == n_train for f in found)
+        if config.splice and fmt.prunable and not solved_by_sample and not out_of_time():
+            spliced = list(dict.fromkeys(_splices(found, config.splice)))
             for program, run in zip(spliced, sandbox.run(spliced, frame_grids) if spliced else []):
                 if run.all_ok and run.fingerprint not in by_output:
-                    by_output[run.fingerprint] = (program, run, 1)
+                    by_output[run.fingerprint] = (program, run, 0)
                     metrics.spliced += 1
-                    keep(program, run, 1)
+                    keep(program, run, 0)
         metrics.execution_s = time.monotonic() - tick
-        metrics.unique_outputs = len({_train_key(f) for f in found})
         if found:
             best = max(found, key=lambda f: (f.train_correct, f.pixel_accuracy, -len(f.program)))
             metrics.best_pixel_accuracy = best.pixel_accuracy
@@ -420,7 +420,9 @@ def _splices(found: list[Found], top: int) -> list[str]:
     Drawing programs are straight-line calls on ``img``, so any two bodies concatenate into a
     valid program (a later draw may cover an earlier one: pruning then removes it).
     """
-    best = sorted(found, key=lambda f: (-f.train_correct, -f.pixel_accuracy, len(f.program)))[:top]
+    # a program written otherwise (helpers first, another argument name) does not come apart cleanly
+    whole = [f for f in found if f.program.lstrip().startswith("def task(img):") and body_lines(f.program)]
+    best = sorted(whole, key=lambda f: (-f.train_correct, -f.pixel_accuracy, len(f.program)))[:top]
     bodies = [body_lines(f.program) for f in best]
     return [assemble(a + b) for i, a in enumerate(bodies) for j, b in enumerate(bodies) if i != j]
 

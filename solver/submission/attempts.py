@@ -22,11 +22,14 @@ class Candidate:
         test_outputs: the program's output for each test input, in order.
         train_correct: how many train pairs the program reproduces exactly.
         program_length: length of the program text in characters (shorter wins ties).
+        votes: how many samples wrote a program with these outputs; 0 for one no sample wrote
+            (a spliced program): it competes on its train score, never by outvoting samples.
     """
 
     test_outputs: tuple[Grid, ...]
     train_correct: int
     program_length: int
+    votes: int = 1
 
 
 def fallback_attempts(task: ArcTask) -> list[dict[str, Grid]]:
@@ -57,7 +60,7 @@ def choose_attempts(task: ArcTask, candidates: Sequence[Candidate]) -> list[dict
         for candidate in candidates:
             entry = stats[_key(candidate.test_outputs[index])]
             if candidate.train_correct == entry[0]:
-                entry[1] += 1  # votes count only at the output's best train score
+                entry[1] += candidate.votes  # votes count only at the output's best train score
         ranked = sorted(stats.values(), key=lambda e: (-e[0], -e[1], e[2]))
         grids = [entry[3] for entry in ranked[:2]]
         while len(grids) < 2:
