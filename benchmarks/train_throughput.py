@@ -23,7 +23,7 @@ size instead of ``--batch-size``; each is one JSON line):
   longest sample (rounded up to 64), fused AdamW, token-normalised loss; bf16-mixed (fp32 weights, autocast),
   bf16 weights, padding-free packing (sdpa materialises a block-diagonal mask and computes all of
   it; flex_attention skips the empty blocks, CUDA only), and ``torch.compile`` as ``--compile``
-  does it (``train.loop.compile_plugin``: each decoder layer, one shared graph, and the modules
+  does it (``train.loop.make_accelerator``: each decoder layer, one shared graph, and the modules
   around them; with Liger, only its fused head + loss).
 - ``dora``: the same for a DoRA r=32 rsLoRA adapter on every linear layer, bf16 base, float32
   adapter weights, the adapted layers computing in bf16 (``train.fast_adapter``; the naive
@@ -243,10 +243,7 @@ def step_batch(examples: list[EncodedExample], padding_free: bool) -> StepBatch:
 
 
 def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch.device, peak: float) -> dict:
-    from accelerate import Accelerator
-    from accelerate.state import AcceleratorState
-
-    from train.loop import compile_plugin
+    from train.loop import make_accelerator
 
     entered = time.perf_counter()
     shape = SHAPES[args.size]
@@ -259,13 +256,7 @@ def measure(setup: Setup, args: argparse.Namespace, samples: list, device: torch
         def run(index: int) -> None:
             naive_step(model, optimizer, samples[index], args.seq_len, device)
     else:
-        AcceleratorState._reset_state(reset_partial_state=True)  # one Accelerator per configuration
-        # As train.loop.run_training builds it.
-        accelerator = Accelerator(
-            cpu=not cuda,
-            mixed_precision="no",
-            dynamo_plugin=compile_plugin(setup.compile),
-        )
+        accelerator = make_accelerator(cuda, setup.compile)  # as python -m train builds it, one per configuration
         autocast_dtype = torch.bfloat16 if precision == "bf16-mixed" else None
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         model = build_model(shape, setup.adapter, dtype, attn=setup.attention, device=device, liger=setup.liger and cuda,

@@ -41,7 +41,7 @@ from train.optimization import make_optimizer, make_scheduler
 from train.provenance import check_resumable, git_commit, launch_command, write_run_info
 
 if TYPE_CHECKING:
-    from accelerate.utils import TorchDynamoPlugin
+    from accelerate import Accelerator
 
 logger = logging.getLogger(__name__)
 
@@ -153,18 +153,28 @@ def train_step(
     }
 
 
-def compile_plugin(compile: bool) -> TorchDynamoPlugin:
-    """accelerate's ``torch.compile`` settings for ``--compile`` (inductor), or none.
+def make_accelerator(cuda: bool, compile: bool) -> Accelerator:
+    """The run's ``Accelerator``: no mixed precision of its own, ``torch.compile`` with ``--compile``.
 
-    Regional: each decoder layer is compiled on its own, and the layers are alike, so one graph
+    Autocast is applied in train_step, not by accelerate, whose wrapper also copies every output
+    (the logits) to float32. accelerate keeps its settings in a process-wide singleton that a
+    second Accelerator does not change: without the reset, a run after another in the same
+    process (tests, notebooks, the throughput benchmark) kept the first run's settings and
+    --compile compiled nothing.
+
+    Compilation is regional: each decoder layer is compiled on its own, and the layers are alike, so one graph
     serves them all; the modules outside them (embedding, final norm, rotary embedding, head) are
     compiled separately. A whole-model graph never finished compiling on an H200 (inductor could
     not trace Liger's RMSNorm kernel; BENCHMARKS.md); regionally, the first steps take 30-120 s.
     Sizes are dynamic: every batch has its own length.
     """
+    from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
     from accelerate.utils import TorchDynamoPlugin
 
-    return TorchDynamoPlugin(backend="inductor" if compile else "no", dynamic=True, use_regional_compilation=compile)
+    AcceleratorState._reset_state()
+    plugin = TorchDynamoPlugin(backend="inductor" if compile else "no", dynamic=True, use_regional_compilation=compile)
+    return Accelerator(cpu=not cuda, mixed_precision="no", dynamo_plugin=plugin)
 
 
 def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = True) -> TrainResult:
@@ -185,25 +195,14 @@ def run_training(config: TrainConfig, *, progress: bool | ProgressCallback = Tru
         ConfigError: before any model loads, if the batch size does not divide over the
             processes, or the output folder cannot be resumed as configured.
     """
-    from accelerate import Accelerator, PartialState
-    from accelerate.state import AcceleratorState
+    from accelerate import PartialState
 
     cuda = torch.cuda.is_available()
     state = PartialState(cpu=not cuda)
     layout = StepLayout(config.batch_size, config.per_device_batch_size, state.num_processes)
     resume_from = _resume_point(config)
     precision = resolve_precision(config, cuda)
-    # Autocast is applied in train_step, not by accelerate, whose wrapper also copies every output
-    # (the logits) to float32.
-    # accelerate keeps its settings in a process-wide singleton that a second Accelerator does not
-    # change: without the reset, a run after another in the same process (tests, notebooks) kept
-    # the first run's settings and --compile compiled nothing.
-    AcceleratorState._reset_state()
-    accelerator = Accelerator(
-        cpu=not cuda,
-        mixed_precision="no",
-        dynamo_plugin=compile_plugin(config.compile),
-    )
+    accelerator = make_accelerator(cuda, config.compile)
     autocast_dtype = torch.bfloat16 if precision == "bf16-mixed" else None
     main = accelerator.is_main_process
     output_dir = config.output_dir

@@ -421,9 +421,9 @@ def _splices(found: list[Found], top: int) -> list[str]:
     valid program (a later draw may cover an earlier one: pruning then removes it).
     """
     # a program written otherwise (helpers first, another argument name) does not come apart cleanly
-    whole = [f for f in found if f.program.lstrip().startswith("def task(img):") and body_lines(f.program)]
-    best = sorted(whole, key=lambda f: (-f.train_correct, -f.pixel_accuracy, len(f.program)))[:top]
-    bodies = [body_lines(f.program) for f in best]
+    whole = [f for f in found if f.program.lstrip().startswith("def task(img):")]
+    ranked = sorted(whole, key=lambda f: (-f.train_correct, -f.pixel_accuracy, len(f.program)))
+    bodies = [body for body in (body_lines(f.program) for f in ranked) if body][:top]
     return [assemble(a + b) for i, a in enumerate(bodies) for j, b in enumerate(bodies) if i != j]
 
 
