@@ -3,8 +3,10 @@
 # tasks inside a fixed budget, as the CPU row of BENCHMARKS.md ran it; checks it ended inside the
 # budget and keeps its report, the GPU utilisation trace and the wall time.
 #   bash benchmarks/gpu/dry_run.sh OUT_DIR [BUDGET] [extra dry-run flags...]
-# BUDGET defaults to 9m: a device call lasts 10 minutes at most, so the 15-minute run
-# does not fit one. Uses vLLM when it imports (run it right after vllm_session.sh, while the
+# BUDGET defaults to 9m: a device call lasts 10 minutes at most. The 15-minute run spans
+# two calls: the first starts this script detached (`setsid bash benchmarks/gpu/dry_run.sh
+# /root/dry15 15m ... &`, which the device keeps running until the machine goes back), the next
+# call, made at once, waits for /root/dry15/wall.txt and copies the folder to $OUT. Uses vLLM when it imports (run it right after vllm_session.sh, while the
 # machine is still warm and /root/site holds vLLM), else the transformers sampler.
 # Extra flags come after the budget, e.g. two workers on the one GPU: dry_run.sh OUT 9m --workers 2
 set -uo pipefail
@@ -12,7 +14,9 @@ OUT_DIR=${1:?output folder}
 BUDGET=${2:-9m}
 shift $(( $# < 2 ? $# : 2 ))
 mkdir -p "$OUT_DIR"
-python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
+# The wheels may already be installed by a script started beside this one (two installs into one
+# folder at once can clash).
+[ -d /tmp/site/pydantic ] || python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
 export PYTHONPATH=/root/site:/tmp/site:$PWD PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 export VLLM_USE_FLASHINFER_SAMPLER=0 VLLM_WORKER_MULTIPROC_METHOD=spawn VLLM_LOGGING_LEVEL=WARNING
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT_DIR/gpu.txt"
