@@ -58,6 +58,8 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
         "solved": result.solved,
         "epochs": len(result.epochs),
         "samples": result.samples,
+        "tokens": sum(e.tokens for e in result.epochs),
+        "unfinished": sum(e.unfinished for e in result.epochs),
         "seconds": round(result.seconds, 1),
         "sampling_s": round(sum(e.sampling_s for e in result.epochs), 1),
         "execution_s": round(sum(e.execution_s for e in result.epochs), 1),

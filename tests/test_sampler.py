@@ -246,3 +246,39 @@ def test_generation_stops_at_the_deadline(lively_model, tokenizer, prompts):
     assert any(not c.finished and c.num_tokens > 0 for c in row)  # cut at the deadline, not at eos
     (past,) = sampler.generate(prompts[:1], replace(long, deadline=started - 1.0))
     assert [(c.text, c.num_tokens, c.finished) for c in past] == [("", 0, False)] * 4
+
+
+# --- rows of different temperatures in one batch -----------------------------------------------
+
+
+def test_row_temperature_top_p_matches_transformers_warpers():
+    import torch
+    from transformers.generation.logits_process import TemperatureLogitsWarper, TopPLogitsWarper
+
+    from solver.sampler.transformers_backend import RowTemperatureTopP
+
+    torch.manual_seed(0)
+    scores, ids = torch.randn(3, 50) * 3, torch.zeros(3, 1, dtype=torch.long)
+    expected = TopPLogitsWarper(0.9)(ids, TemperatureLogitsWarper(0.7)(ids, scores))
+    assert torch.allclose(RowTemperatureTopP([0.7] * 3, 0.9)(ids, scores), expected)
+    mixed = RowTemperatureTopP([0.7, 2.0, 0.7], 1.0)(ids, scores)
+    assert torch.allclose(mixed[1], scores[1] / 2.0) and torch.allclose(mixed[2], scores[2] / 0.7)
+
+
+def test_groups_of_different_temperatures_share_one_generate_call(lively_model, tokenizer, prompts, monkeypatch):
+    sampler = TransformersSampler(lively_model, tokenizer)
+    assert sampler.batch_size == 64  # the CPU default
+    calls = []
+    original = lively_model.generate
+    monkeypatch.setattr(lively_model, "generate", lambda *a, **k: calls.append(k["input_ids"].shape[0]) or original(*a, **k))
+    cold = SamplingParams(n=4, temperature=1e-6, max_new_tokens=16, seed=1)
+    hot = SamplingParams(n=6, temperature=5.0, max_new_tokens=16, seed=2)
+    cold_rows, hot_rows = sampler.generate([prompts[0], prompts[0]], [cold, hot])
+    assert calls == [10]  # one call, not one per temperature
+    # Each row had its own temperature: the cold rows are the greedy text, the hot ones scatter.
+    greedy = sampler.generate([prompts[0]], SamplingParams(temperature=0, max_new_tokens=16))[0][0]
+    assert all(row.text == greedy.text for row in cold_rows)
+    assert len({row.text for row in hot_rows}) == 6
+    # Seeds: the same call gives the same samples; another seed for one group changes them.
+    assert sampler.generate([prompts[0], prompts[0]], [cold, hot]) == [cold_rows, hot_rows]
+    assert sampler.generate([prompts[0], prompts[0]], [cold, replace(hot, seed=3)])[1] != hot_rows

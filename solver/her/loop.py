@@ -62,6 +62,8 @@ class Found:
 class EpochMetrics:
     epoch: int
     samples: int = 0
+    tokens: int = 0  # generated, over all samples: sampling time follows it
+    unfinished: int = 0  # samples cut at max_new_tokens (or the deadline): truncated programs
     programs_run: int = 0
     valid: int = 0
     unique_outputs: int = 0
@@ -259,6 +261,8 @@ def search_and_learn(
             break
         programs = [p for p in (extract_program(c.text) for c in completions) if p]
         metrics.samples = len(completions)
+        metrics.tokens = sum(c.num_tokens for c in completions)
+        metrics.unfinished = sum(not c.finished for c in completions)
         metrics.sampling_s = time.monotonic() - tick
 
         # 2. run every distinct program; 3. one pruned program per distinct output

@@ -13,8 +13,14 @@ Choices, and why:
   553-2,310 new tokens/s on an H200 at batch 32-128 against vLLM's 21,000+ (measurements.md), so
   this backend is for tests and fallback.
 - **Greedy runs once per prompt** and the result is copied ``n`` times.
-- **Rows are batched longest-prompt first** within each group of equal params, so a batch pads
-  little. Seeded groups run under ``torch.random.fork_rng``: the caller's RNG state is untouched.
+- **Sampled rows of different temperatures share a batch.** A ``generate`` call lasts as long as
+  its longest row, so the search loop's two groups (8 at T=0.1, 128 at T=0.9) used to cost three
+  calls' worth of steps at batch 64; each row now carries its own temperature
+  (``RowTemperatureTopP``) and only top-p, the token limit and the deadline split batches. On a
+  GPU, where a step of a small model costs about the same for 8 rows or 256, the default batch is
+  256: one call per epoch. On a CPU, where every row costs compute, it stays 64.
+- **Rows are batched longest-prompt first** within each group, so a batch pads little. Seeded
+  groups run under ``torch.random.fork_rng``: the caller's RNG state is untouched.
 - **Every generation setting is explicit** (top-k off, no repetition penalty): transformers fills
   unset values from the model's generation config, and Qwen2.5 instruct checkpoints ship top-k 20,
   top-p 0.8 and a repetition penalty above 1, which would silently change the distribution and
@@ -33,7 +39,8 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 
 import torch
-from transformers import GenerationConfig, StoppingCriteria, StoppingCriteriaList
+from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
+from transformers.generation.logits_process import TopPLogitsWarper
 
 from solver.models.rng import seeded_rng
 from solver.sampler.fence import CLOSING_FENCE, cut_at_fence
@@ -71,6 +78,39 @@ class FenceOrEosStop(StoppingCriteria):
         return torch.tensor(done, dtype=torch.bool, device=input_ids.device)
 
 
+class RowTemperatureTopP(LogitsProcessor):
+    """Temperature per row, then nucleus (top-p) filtering: transformers' own order and top-p
+    warper, with the temperature a column of per-row values instead of one number."""
+
+    def __init__(self, temperatures: list[float], top_p: float) -> None:
+        self.temperatures = temperatures
+        self.top_p = None if top_p >= 1.0 else TopPLogitsWarper(top_p)
+        self._column: torch.Tensor | None = None
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if self._column is None:
+            self._column = torch.tensor(self.temperatures, dtype=scores.dtype, device=scores.device)[:, None]
+        scores = scores / self._column
+        return scores if self.top_p is None else self.top_p(input_ids, scores)
+
+
+def _batch_key(params: SamplingParams) -> SamplingParams | tuple:
+    """Prompts whose rows may share ``generate`` calls: sampled rows differ only in temperature
+    (carried per row) and seed (combined per group); greedy rows keep their own params."""
+    if params.greedy:
+        return params
+    return ("sample", params.top_p, params.max_new_tokens, params.deadline)
+
+
+def _group_seed(seeds: list[int | None]) -> int | None:
+    """One seed for a group of prompts: theirs when they share it, a deterministic mix of them
+    otherwise, None (unseeded) when any of them is unseeded."""
+    if any(seed is None for seed in seeds):
+        return None
+    distinct = list(dict.fromkeys(seeds))
+    return distinct[0] if len(distinct) == 1 else hash(tuple(distinct)) & (2**63 - 1)
+
+
 def cache_keyword(model) -> str:
     """The keyword that hands a KV cache to ``forward`` and ``generate``: ``cache`` where the
     model's forward takes it (transformers 5.24 here, where ``past_key_values`` warns and is to go
@@ -86,10 +126,13 @@ class TransformersSampler(Sampler):
         model: a causal LM, or a ``peft.PeftModel`` wrapping one (e.g. ``Learner.model``). The
             sampler puts it in eval mode and, for an ``AdapterRef``, leaves that adapter active.
         tokenizer: the model's tokenizer; its pad token pads (masked out) and its eos ends rows.
-        batch_size: the most rows (samples) per ``model.generate`` call.
+        batch_size: the most rows (samples) per ``model.generate`` call; default 256 on a GPU,
+            64 on a CPU (see the module docstring).
     """
 
-    def __init__(self, model, tokenizer, batch_size: int = 64) -> None:
+    def __init__(self, model, tokenizer, batch_size: int | None = None) -> None:
+        if batch_size is None:
+            batch_size = 256 if model.device.type == "cuda" else 64
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.model = model
@@ -113,16 +156,16 @@ class TransformersSampler(Sampler):
         if not prompts:
             return []
         token_ids = self.tokenizer(list(prompts), add_special_tokens=False)["input_ids"]
-        groups: dict[SamplingParams, list[int]] = {}
+        groups: dict[SamplingParams | tuple, list[int]] = {}
         for index, item in enumerate(per_prompt):
-            groups.setdefault(item, []).append(index)
+            groups.setdefault(_batch_key(item), []).append(index)
 
         results: list[list[Completion]] = [[] for _ in prompts]
         started = time.perf_counter()
         with self._adapter_active(adapter), torch.inference_mode():
             self.model.eval()
-            for item, indices in groups.items():
-                for index, completions in self._generate_group(token_ids, indices, item).items():
+            for indices in groups.values():
+                for index, completions in self._generate_group(token_ids, indices, per_prompt).items():
                     results[index] = completions
         generated = sum(c.num_tokens for row in results for c in row)
         elapsed_s = time.perf_counter() - started
@@ -131,25 +174,27 @@ class TransformersSampler(Sampler):
         return results
 
     def _generate_group(
-        self, token_ids: list[list[int]], indices: list[int], params: SamplingParams
+        self, token_ids: list[list[int]], indices: list[int], per_prompt: list[SamplingParams]
     ) -> dict[int, list[Completion]]:
-        """Sample every prompt in ``indices`` with the same params; returns completions by prompt index."""
-        samples_per_prompt = 1 if params.greedy else params.n
-        rows = [(index, sample) for index in indices for sample in range(samples_per_prompt)]
+        """Sample every prompt in ``indices`` (one ``_batch_key``); returns completions by prompt index."""
+        params = per_prompt[indices[0]]  # top-p, token limit and deadline are the group's
+        samples = {index: 1 if params.greedy else per_prompt[index].n for index in indices}
+        rows = [(index, sample) for index in indices for sample in range(samples[index])]
         rows.sort(key=lambda row: -len(token_ids[row[0]]))  # stable: equal lengths keep input order
-        completions: dict[int, list[Completion]] = {index: [None] * samples_per_prompt for index in indices}
-        with seeded_rng(params.seed):
+        completions: dict[int, list[Completion]] = {index: [None] * count for index, count in samples.items()}
+        with seeded_rng(_group_seed([per_prompt[index].seed for index in indices])):
             for start in range(0, len(rows), self.batch_size):
                 chunk = rows[start : start + self.batch_size]
-                outputs = self._generate_batch([token_ids[index] for index, _ in chunk], params)
+                temperatures = [per_prompt[index].temperature for index, _ in chunk]
+                outputs = self._generate_batch([token_ids[index] for index, _ in chunk], params, temperatures)
                 for (index, sample), completion in zip(chunk, outputs, strict=True):
                     completions[index][sample] = completion
         if params.greedy:
-            completions = {index: found * params.n for index, found in completions.items()}
+            completions = {index: found * per_prompt[index].n for index, found in completions.items()}
         return completions
 
-    def _generate_batch(self, batch_ids: list[list[int]], params: SamplingParams) -> list[Completion]:
-        """One ``model.generate`` call over left-padded rows."""
+    def _generate_batch(self, batch_ids: list[list[int]], params: SamplingParams, temperatures: list[float]) -> list[Completion]:
+        """One ``model.generate`` call over left-padded rows, row ``i`` sampled at ``temperatures[i]``."""
         device = self.model.device
         width = max(len(ids) for ids in batch_ids)
         input_ids = torch.full((len(batch_ids), width), self.pad_id, dtype=torch.long)
@@ -162,10 +207,12 @@ class TransformersSampler(Sampler):
         stop = FenceOrEosStop(self.tokenizer, width, self.eos_ids, len(batch_ids))
         if params.deadline is not None and params.deadline <= time.monotonic():
             return [Completion(text="", num_tokens=0, finished=False) for _ in batch_ids]
+        warpers = [] if params.greedy else [RowTemperatureTopP(temperatures, params.top_p)]
         output = self.model.generate(
             input_ids=input_ids.to(device),
             attention_mask=attention_mask.to(device),
             generation_config=self._generation_config(params),
+            logits_processor=LogitsProcessorList(warpers),
             stopping_criteria=StoppingCriteriaList([stop]),
             **{self.cache_kwarg: self._shared_prefix(batch_ids)},
         )
@@ -199,8 +246,9 @@ class TransformersSampler(Sampler):
         return GenerationConfig(
             max_new_tokens=params.max_new_tokens,
             do_sample=sampling,
-            temperature=params.temperature if sampling else 1.0,
-            top_p=params.top_p if sampling else 1.0,
+            # temperature and top-p are applied per row by RowTemperatureTopP; these stay neutral
+            temperature=1.0,
+            top_p=1.0,
             # 0 turns top-k off; greedy gets the library default, which it ignores without a warning.
             top_k=0 if sampling else 50,
             typical_p=1.0,
