@@ -18,6 +18,6 @@ s = TransformersSampler(m, t)
 p = render_prompt(t, drawing_messages([(np.array(e.input), np.array(e.output)) for e in toy_task("12-squares").task.train]))
 params = SamplingParams(n=32, temperature=1.0, max_new_tokens=100, seed=0)
 for label in ("shared",) + ("per-row", "shared") * 4:
-    if label == "per-row": s._shared_prefix = lambda ids: None
+    if label == "per-row": s._shared_prefix = lambda model, ids: None
     else: s.__dict__.pop("_shared_prefix", None)
     tick = time.time(); out = s.generate([p], params)[0]; print(label, round(time.time() - tick, 2), sum(c.num_tokens for c in out))

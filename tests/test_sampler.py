@@ -226,10 +226,10 @@ def test_shared_prefix_gives_the_same_samples_as_prefilling_every_row(lively_mod
     params = SamplingParams(n=6, temperature=1.0, max_new_tokens=20, seed=5)
     calls = []
     shared = sampler._shared_prefix
-    monkeypatch.setattr(sampler, "_shared_prefix", lambda ids: calls.append(len(ids)) or shared(ids))
+    monkeypatch.setattr(sampler, "_shared_prefix", lambda model, ids: calls.append(len(ids)) or shared(model, ids))
     with_prefix = sampler.generate(prompts[:1], params, adapter=adapter)[0]
     assert calls == [6]  # one batch of six rows with one prompt: the prefix was shared
-    monkeypatch.setattr(sampler, "_shared_prefix", lambda ids: None)
+    monkeypatch.setattr(sampler, "_shared_prefix", lambda model, ids: None)
     assert sampler.generate(prompts[:1], params, adapter=adapter)[0] == with_prefix
     assert len({c.text for c in with_prefix}) > 1  # really sampled, not six copies of one text
 
@@ -282,3 +282,32 @@ def test_groups_of_different_temperatures_share_one_generate_call(lively_model, 
     # Seeds: the same call gives the same samples; another seed for one group changes them.
     assert sampler.generate([prompts[0], prompts[0]], [cold, hot]) == [cold_rows, hot_rows]
     assert sampler.generate([prompts[0], prompts[0]], [cold, replace(hot, seed=3)])[1] != hot_rows
+
+
+def test_adapter_samples_from_a_merged_copy_made_once_per_version(lively_model, tokenizer, prompts):
+    import torch
+    from peft import PeftModel
+
+    from solver.learner import Learner, LearnerConfig
+
+    learner = Learner(lively_model, tokenizer, LearnerConfig(learning_rate=1e-2))
+    learner.train([(prompts[0], FENCE_PROGRAM)] * 4, seed=0)
+    before = {name: p.detach().clone() for name, p in learner.model.named_parameters()}
+    sampler = TransformersSampler(learner.model, tokenizer)
+    sampler.generate(prompts[:1], GREEDY, adapter=learner.adapter_ref)
+    merged = sampler._merged
+    assert not isinstance(merged, PeftModel) and merged is not learner.model.get_base_model()
+    input_ids = torch.tensor([tokenizer(prompts[0], add_special_tokens=False)["input_ids"]])
+    with torch.no_grad():
+        adapted, plain = learner.model(input_ids).logits, merged(input_ids).logits
+        base = learner.model.get_base_model()
+        with learner.model.disable_adapter():
+            unadapted = base(input_ids).logits
+    assert torch.allclose(plain, adapted, atol=1e-4) and not torch.allclose(plain, unadapted, atol=1e-2)
+    # The learner's model is untouched: still an adapter on the same weights.
+    assert all(torch.equal(p, before[name]) for name, p in learner.model.named_parameters())
+    sampler.generate(prompts[:1], GREEDY, adapter=learner.adapter_ref)
+    assert sampler._merged is merged  # the same adapter version: the same copy
+    learner.train([(prompts[1], FENCE_PROGRAM)] * 2, seed=0)
+    sampler.generate(prompts[:1], GREEDY, adapter=learner.adapter_ref)
+    assert sampler._merged is not merged  # new weights, new copy

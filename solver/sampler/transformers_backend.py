@@ -32,11 +32,13 @@ Choices, and why:
 
 from __future__ import annotations
 
+import copy
 import inspect
 import logging
 import time
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import torch
 from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
@@ -143,6 +145,8 @@ class TransformersSampler(Sampler):
         self.eos_ids = {tokenizer.eos_token_id, *configured}
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.cache_kwarg = cache_keyword(model)
+        self._merged = None  # the model with the last adapter merged in (_sampling_model)
+        self._merged_key: tuple[str, int] | None = None
 
     def generate(
         self,
@@ -162,10 +166,10 @@ class TransformersSampler(Sampler):
 
         results: list[list[Completion]] = [[] for _ in prompts]
         started = time.perf_counter()
-        with self._adapter_active(adapter), torch.inference_mode():
-            self.model.eval()
+        with self._sampling_model(adapter) as model, torch.inference_mode():
+            model.eval()
             for indices in groups.values():
-                for index, completions in self._generate_group(token_ids, indices, per_prompt).items():
+                for index, completions in self._generate_group(model, token_ids, indices, per_prompt).items():
                     results[index] = completions
         generated = sum(c.num_tokens for row in results for c in row)
         elapsed_s = time.perf_counter() - started
@@ -174,7 +178,7 @@ class TransformersSampler(Sampler):
         return results
 
     def _generate_group(
-        self, token_ids: list[list[int]], indices: list[int], per_prompt: list[SamplingParams]
+        self, model, token_ids: list[list[int]], indices: list[int], per_prompt: list[SamplingParams]
     ) -> dict[int, list[Completion]]:
         """Sample every prompt in ``indices`` (one ``_batch_key``); returns completions by prompt index."""
         params = per_prompt[indices[0]]  # top-p, token limit and deadline are the group's
@@ -186,16 +190,16 @@ class TransformersSampler(Sampler):
             for start in range(0, len(rows), self.batch_size):
                 chunk = rows[start : start + self.batch_size]
                 temperatures = [per_prompt[index].temperature for index, _ in chunk]
-                outputs = self._generate_batch([token_ids[index] for index, _ in chunk], params, temperatures)
+                outputs = self._generate_batch(model, [token_ids[index] for index, _ in chunk], params, temperatures)
                 for (index, sample), completion in zip(chunk, outputs, strict=True):
                     completions[index][sample] = completion
         if params.greedy:
             completions = {index: found * per_prompt[index].n for index, found in completions.items()}
         return completions
 
-    def _generate_batch(self, batch_ids: list[list[int]], params: SamplingParams, temperatures: list[float]) -> list[Completion]:
+    def _generate_batch(self, model, batch_ids: list[list[int]], params: SamplingParams, temperatures: list[float]) -> list[Completion]:
         """One ``model.generate`` call over left-padded rows, row ``i`` sampled at ``temperatures[i]``."""
-        device = self.model.device
+        device = model.device
         width = max(len(ids) for ids in batch_ids)
         input_ids = torch.full((len(batch_ids), width), self.pad_id, dtype=torch.long)
         attention_mask = torch.zeros((len(batch_ids), width), dtype=torch.long)
@@ -208,18 +212,18 @@ class TransformersSampler(Sampler):
         if params.deadline is not None and params.deadline <= time.monotonic():
             return [Completion(text="", num_tokens=0, finished=False) for _ in batch_ids]
         warpers = [] if params.greedy else [RowTemperatureTopP(temperatures, params.top_p)]
-        output = self.model.generate(
+        output = model.generate(
             input_ids=input_ids.to(device),
             attention_mask=attention_mask.to(device),
             generation_config=self._generation_config(params),
             logits_processor=LogitsProcessorList(warpers),
             stopping_criteria=StoppingCriteriaList([stop]),
-            **{self.cache_kwarg: self._shared_prefix(batch_ids)},
+            **{self.cache_kwarg: self._shared_prefix(model, batch_ids)},
         )
         generated = output[:, width:].tolist()
         return [self._completion(tokens, stop.finished_at[row]) for row, tokens in enumerate(generated)]
 
-    def _shared_prefix(self, batch_ids: list[list[int]]):
+    def _shared_prefix(self, model, batch_ids: list[list[int]]):
         """The KV cache of the prompt minus its last token, repeated per row, when all rows share
         one prompt of at least two tokens; None otherwise (generate then prefills every row)."""
         first = batch_ids[0]
@@ -228,8 +232,8 @@ class TransformersSampler(Sampler):
         from transformers import DynamicCache
 
         cache = DynamicCache()
-        prefix = torch.tensor([first[:-1]], dtype=torch.long, device=self.model.device)
-        self.model(input_ids=prefix, use_cache=True, **{self.cache_kwarg: cache})
+        prefix = torch.tensor([first[:-1]], dtype=torch.long, device=model.device)
+        model(input_ids=prefix, use_cache=True, **{self.cache_kwarg: cache})
         cache.batch_repeat_interleave(len(batch_ids))
         return cache
 
@@ -261,8 +265,16 @@ class TransformersSampler(Sampler):
             max_time=None if params.deadline is None else max(0.0, params.deadline - time.monotonic()),
         )
 
-    def _adapter_active(self, adapter: AdapterRef | None):
-        """Context in which the model computes with ``adapter``, or with the base weights for None."""
+    @contextmanager
+    def _sampling_model(self, adapter: AdapterRef | None) -> Iterator[Any]:
+        """The model to sample from: the base for None, else a copy with ``adapter`` merged in.
+
+        Why a merged copy: PEFT computes each adapted layer as base + LoRA, about twice the
+        kernel launches and Python of the plain layer; on a GPU, where a small model's decoding
+        step is that overhead, the plain model steps faster (on this CPU at batch 1: 14 ms
+        against 27 ms). The copy is made once per adapter version (``AdapterRef.lora_id``
+        changes whenever the weights do) and costs one more copy of the model's weights.
+        """
         from peft import PeftModel
 
         if not isinstance(self.model, PeftModel):
@@ -271,9 +283,12 @@ class TransformersSampler(Sampler):
                     f"adapter {adapter.name!r} given but the model has no adapters; "
                     "pass adapter=None or sample from a PEFT model such as Learner.model"
                 )
-            return nullcontext()
+            yield self.model
+            return
         if adapter is None:
-            return self.model.disable_adapter()
+            with self.model.disable_adapter():
+                yield self.model
+            return
         if adapter.name not in self.model.peft_config:
             if adapter.path is None:
                 known = ", ".join(self.model.peft_config)
@@ -281,6 +296,12 @@ class TransformersSampler(Sampler):
                     f"adapter {adapter.name!r} is not in the model and has no path; loaded adapters: {known}"
                 )
             self.model.load_adapter(adapter.path, adapter_name=adapter.name)
-        if self.model.active_adapter != adapter.name:
-            self.model.set_adapter(adapter.name)
-        return nullcontext()
+        key = (adapter.name, adapter.lora_id)
+        if self._merged_key != key:
+            self._merged = self._merged_key = None  # free the last copy before making the next
+            with torch.no_grad():
+                copy_ = copy.deepcopy(self.model)
+                copy_.set_adapter(adapter.name)
+                self._merged = copy_.merge_and_unload(adapter_names=[adapter.name])
+            self._merged_key = key
+        yield self._merged
