@@ -12,6 +12,11 @@ Modes (one JSON line each; ``--modes`` picks):
 - ``hf-plain``: ``model.generate`` on 128 copies of the prompt, dynamic cache (the baseline).
 - ``hf-ours``: ``TransformersSampler`` (prompt prefilled once, KV cache repeated per row).
 - ``hf-static``: ``model.generate`` with a static cache, which transformers compiles.
+- ``hf-plain-lora``: ``model.generate`` through PEFT with the LoRA adapter active (base + LoRA in
+  every layer: how HER sampled before); ``hf-ours-lora``: ``TransformersSampler`` with the same
+  adapter, which it merges into a copy of the model first (the copy's making is timed apart).
+  ``--size drawing`` (the committed drawing model's shape, 6M parameters) is the HER table's
+  case, where a decoding step is launch overhead rather than compute.
 - ``vllm-raw``: ``vllm.LLM.generate`` itself, LoRA r=32 adapter, ``ignore_eos``, unseeded;
   ``vllm-raw-seeded`` the same with a request seed (vLLM then samples with a generator per
   sequence, which a first run on an H100 suggested is much slower); ``vllm-raw-stop`` with the
@@ -42,7 +47,10 @@ QWEN05B = {"hidden_size": 896, "num_hidden_layers": 24, "num_attention_heads": 1
            "intermediate_size": 4864, "vocab_size": 151936}
 TINY = {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
         "intermediate_size": 256, "vocab_size": 1024}
-ALL_MODES = "vllm-raw,vllm-raw-stop,vllm-raw-nodetok,vllm-raw-nolora,vllm-raw-seeded,vllm-ours,vllm-ours-seeded,vllm-multi,hf-plain,hf-ours,hf-static"
+DRAWING = {"hidden_size": 256, "num_hidden_layers": 8, "num_attention_heads": 8, "num_key_value_heads": 2,
+           "intermediate_size": 704, "vocab_size": 435}
+SHAPES = {"qwen0.5b": QWEN05B, "tiny": TINY, "drawing": DRAWING}
+ALL_MODES = "vllm-raw,vllm-raw-stop,vllm-raw-nodetok,vllm-raw-nolora,vllm-raw-seeded,vllm-ours,vllm-ours-seeded,vllm-multi,hf-plain,hf-ours,hf-plain-lora,hf-ours-lora,hf-static"
 
 
 def build_model(folder: Path, shape: dict) -> None:
@@ -115,7 +123,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--modes", default=ALL_MODES)
-    parser.add_argument("--size", choices=("qwen0.5b", "tiny"), default="qwen0.5b")
+    parser.add_argument("--size", choices=tuple(SHAPES), default="qwen0.5b")
     parser.add_argument("--samples", type=int, default=128)
     parser.add_argument("--new-tokens", type=int, default=300)
     parser.add_argument("--prompt-tokens", type=int, default=1000)
@@ -129,7 +137,7 @@ def main() -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     model_dir = args.out / "model"
-    build_model(model_dir, QWEN05B if args.size == "qwen0.5b" else TINY)
+    build_model(model_dir, SHAPES[args.size])
     adapters = build_adapters(model_dir, args.out, 8 if "vllm-multi" in modes else 1)
     model, tokenizer = load_model(model_dir, device="cuda", dtype=torch.bfloat16)
     prompt = long_prompt(tokenizer, args.prompt_tokens)
@@ -206,6 +214,28 @@ def main() -> int:
             ours = TransformersSampler(model, tokenizer, batch_size=n)
             out, seconds = timed(lambda: ours.generate([prompt], seeded))
             rows.append(record("hf-ours", seconds, sum(c.num_tokens for c in out[0])))
+        if "hf-plain-lora" in modes or "hf-ours-lora" in modes:
+            from peft import PeftModel
+
+            from solver.sampler import AdapterRef, TransformersSampler
+
+            peft_model = PeftModel.from_pretrained(model, adapters[0], adapter_name="a0").eval()
+            if "hf-plain-lora" in modes:
+                peft_model.generate(input_ids=batch[:2], **{**plain_kwargs, "max_new_tokens": 8, "min_new_tokens": 8})
+                out, seconds = timed(lambda: peft_model.generate(input_ids=batch, **plain_kwargs))
+                rows.append(record("hf-plain-lora", seconds, (out.shape[1] - len(prompt_ids)) * n))
+            if "hf-ours-lora" in modes:
+                ours = TransformersSampler(peft_model, tokenizer, batch_size=n)
+                ref = AdapterRef("a0", 1)
+
+                def make_merged_copy() -> None:  # made once per adapter version; generate reuses it
+                    with ours._sampling_model(ref):
+                        pass
+
+                _, merge_s = timed(make_merged_copy)
+                out, seconds = timed(lambda: ours.generate([prompt], seeded, adapter=ref))
+                rows.append(record("hf-ours-lora", seconds, sum(c.num_tokens for c in out[0]), merge_s=round(merge_s, 3)))
+            model = peft_model.unload()  # the base model again, for the rows below
         if "hf-static" in modes:
             static_kwargs = {**plain_kwargs, "cache_implementation": "static"}
             try:

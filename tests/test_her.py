@@ -24,8 +24,13 @@ NOTHING = "def task(img):\n    return img\n"
 
 
 class FakeTokenizer:
+    """Renders messages as their joined text; one character is one token."""
+
     def apply_chat_template(self, messages, tokenize=False, continue_final_message=True):
         return "\n".join(m["content"] for m in messages)
+
+    def __call__(self, text, add_special_tokens=True):
+        return {"input_ids": [ord(c) for c in text]}
 
 
 class SteppingClock:
@@ -250,6 +255,20 @@ def test_spliced_programs_are_relabeled_and_learned_like_sampled_ones(sandbox):
     assert len(trained) == 3 and result.epochs[0].spliced == 1
     assert result.epochs[0].unique_outputs == 3  # the samples' own: TOP, MIDDLE, NOTHING
     assert sorted(body_lines(trained[-1][1].removesuffix("```"))) == sorted(body_lines(TOP) + body_lines(MIDDLE))
+
+
+def test_programs_longer_than_the_sampler_may_write_are_not_learned(sandbox):
+    # TOP and MIDDLE (76 characters with the fence) fit in 80 tokens; their splice (119) does not:
+    # learned, it would teach the model programs it can only write cut off
+    sampler = ScriptedSampler([[TOP, MIDDLE, NOTHING]])
+    learner = RecordingLearner()
+    config = CONFIG.model_copy(update={"max_epochs": 1, "splice": 3, "max_new_tokens": 80})
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    (trained,) = learner.trained
+    assert sorted(program for _, program in trained) == sorted(p.rstrip("\n") + "\n```" for p in (TOP, MIDDLE))
+    assert result.epochs[0].spliced == 1 and result.epochs[0].too_long == 1
+    # the long program is still a candidate answer: only learning leaves it out
+    assert len(result.candidates) == 4
 
 
 def test_splicing_one_program_is_refused():

@@ -69,6 +69,7 @@ class EpochMetrics:
     unique_outputs: int = 0
     novel_outputs: int = 0
     spliced: int = 0  # new outputs from spliced programs (HerConfig.splice): not in unique_outputs, in novel_outputs
+    too_long: int = 0  # novel programs not trained on: longer than max_new_tokens, so never written whole
     best_pixel_accuracy: float = 0.0
     mean_pixel_accuracy: float = 0.0
     best_train_correct: int = 0
@@ -333,6 +334,12 @@ def search_and_learn(
         novel = [f for f in found if _train_key(f) not in trained and not _draws_nothing(f, train_inputs)]
         novel = list({_train_key(f): f for f in sorted(novel, key=lambda f: -len(f.program))}.values())
         metrics.novel_outputs = len(novel)
+        # A program longer than the sampler may write (spliced ones can be) would teach the model
+        # programs it can only write cut off: on a CPU at 400 tokens, 12-squares then sampled
+        # nothing but truncated programs for several epochs.
+        if learning:
+            writable = [f for f in novel if _completion_tokens(tokenizer, fmt, f.program) <= max_new_tokens]
+            metrics.too_long, novel = len(novel) - len(writable), writable
         # searching: novel means not seen before; learning: not learned yet, so outputs whose
         # training a deadline or OOM skipped stay novel for the next epoch or round
         learned = [] if learning else novel
@@ -429,6 +436,11 @@ def _splices(found: list[Found], top: int) -> list[str]:
     ranked = sorted(whole, key=lambda f: (-f.train_correct, -f.pixel_accuracy, len(f.program)))
     bodies = [body for body in (body_lines(f.program) for f in ranked) if body][:top]
     return [assemble(a + b) for i, a in enumerate(bodies) for j, b in enumerate(bodies) if i != j]
+
+
+def _completion_tokens(tokenizer: Any, fmt: PromptFormat, program: str) -> int:
+    """Tokens the sampler would generate to write ``program``, its closing fence included."""
+    return len(tokenizer(fmt.completion_for(program), add_special_tokens=False)["input_ids"])
 
 
 def _train_key(found: Found) -> bytes:
