@@ -271,6 +271,22 @@ def test_programs_longer_than_the_sampler_may_write_are_not_learned(sandbox):
     assert len(result.candidates) == 4
 
 
+@pytest.mark.parametrize("finished", [False, True])
+def test_a_drawing_program_cut_at_the_token_limit_runs_up_to_its_last_whole_line(sandbox, finished):
+    cut = TOP_TWO.replace("    return img\n", "    draw_pix")
+
+    class CutSampler(Sampler):
+        def generate(self, prompts, params, *, adapter=None):
+            return [[Completion(text=cut, num_tokens=10, finished=finished)] for _ in prompts]
+
+    config = CONFIG.model_copy(update={"max_epochs": 1})
+    result = search_and_learn(task(), sampler=CutSampler(), sandbox=sandbox, tokenizer=FakeTokenizer(), learner=RecordingLearner(), config=config)
+    # cut off (unfinished): closed after its second draw, it runs; the same text reported as
+    # finished is a broken program
+    assert result.epochs[0].valid == (0 if finished else 2)
+    assert result.epochs[0].best_pixel_accuracy == (0.0 if finished else pytest.approx(8 / 9))
+
+
 def test_splicing_one_program_is_refused():
     with pytest.raises(ValueError, match="splice needs at least 2"):
         HerConfig(splice=1)

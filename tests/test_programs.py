@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solver.programs import assemble, body_lines, prune_lines, run_trusted_program
+from solver.programs import assemble, body_lines, close_truncated, prune_lines, run_trusted_program
 from solver.tasks import generate_drawing_task
 
 BLACK = [np.zeros((4, 5), dtype=np.int8), np.full((4, 5), 3, dtype=np.int8)]
@@ -132,3 +132,11 @@ def test_pruning_random_programs_with_injected_duplicates_always_reproduces():
 def test_wrong_answer_count_is_an_error():
     with pytest.raises(ValueError, match="one answer per candidate"):
         prune_lines([PIXEL, ROW], lambda candidates: [True])
+
+
+def test_close_truncated_keeps_the_whole_lines_of_a_program_cut_off():
+    cut = "def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    draw_pixel(img, point=(1, 0), color=1)\n    draw_pix"
+    assert close_truncated(cut) == assemble(["draw_pixel(img, point=(0, 0), color=1)", "draw_pixel(img, point=(1, 0), color=1)"])
+    # cut at a line's end, the last line may be whole: it is dropped anyway (it may be cut short)
+    assert close_truncated("def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n") == assemble([])
+    assert close_truncated("def task(im") == ""

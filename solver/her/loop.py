@@ -38,7 +38,7 @@ from solver.augmentation import Augmentation, random_augmentation
 from solver.faults import MAX_OOM_RETRIES, free_accelerator_memory, is_out_of_memory, shorter_examples, smaller_sampling
 from solver.her.config import HerConfig
 from solver.metrics import correct_pairs, mean_pixel_accuracy
-from solver.programs import assemble, body_lines, prune_lines
+from solver.programs import assemble, body_lines, close_truncated, prune_lines
 from solver.prompting import PromptFormat, extract_program, prompt_format, render_prompt
 from solver.submission import Candidate
 
@@ -260,7 +260,7 @@ def search_and_learn(
             free_accelerator_memory()
             result.stop_reason = "out of memory"
             break
-        programs = [p for p in (extract_program(c.text) for c in completions) if p]
+        programs = [p for p in (_program_of(c, fmt) for c in completions) if p]
         metrics.samples = len(completions)
         metrics.tokens = sum(c.num_tokens for c in completions)
         metrics.unfinished = sum(not c.finished for c in completions)
@@ -436,6 +436,13 @@ def _splices(found: list[Found], top: int) -> list[str]:
     ranked = sorted(whole, key=lambda f: (-f.train_correct, -f.pixel_accuracy, len(f.program)))
     bodies = [body for body in (body_lines(f.program) for f in ranked) if body][:top]
     return [assemble(a + b) for i, a in enumerate(bodies) for j, b in enumerate(bodies) if i != j]
+
+
+def _program_of(completion: Any, fmt: PromptFormat) -> str:
+    """The program a completion wrote; a drawing program cut at the token limit is closed after
+    its last whole line (``close_truncated``)."""
+    program = extract_program(completion.text)
+    return close_truncated(program) if program and not completion.finished and fmt.prunable else program
 
 
 def _completion_tokens(tokenizer: Any, fmt: PromptFormat, program: str) -> int:
