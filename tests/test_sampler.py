@@ -311,3 +311,26 @@ def test_adapter_samples_from_a_merged_copy_made_once_per_version(lively_model, 
     learner.train([(prompts[1], FENCE_PROGRAM)] * 2, seed=0)
     sampler.generate(prompts[:1], GREEDY, adapter=learner.adapter_ref)
     assert sampler._merged is not merged  # new weights, new copy
+
+
+def test_prompts_that_differ_in_token_limit_or_seeding_get_separate_calls(lively_model, tokenizer, prompts, monkeypatch):
+    sampler = TransformersSampler(lively_model, tokenizer)
+    calls = []
+    original = lively_model.generate
+    monkeypatch.setattr(lively_model, "generate", lambda *a, **k: calls.append(k["input_ids"].shape[0]) or original(*a, **k))
+    seeded = SamplingParams(n=2, temperature=1.0, max_new_tokens=6, seed=1)
+    rows = sampler.generate(prompts[:1] * 3, [seeded, replace(seeded, max_new_tokens=3), replace(seeded, seed=None)])
+    assert sorted(calls) == [2, 2, 2]
+    assert all(c.num_tokens <= 3 for c in rows[1]) and any(c.num_tokens > 3 for c in rows[0])
+
+
+def test_a_bf16_model_samples_its_adapter_unmerged(lively_model, tokenizer, prompts):
+    import torch
+
+    from solver.learner import Learner, LearnerConfig
+
+    learner = Learner(lively_model.to(torch.bfloat16), tokenizer, LearnerConfig(learning_rate=1e-2))
+    learner.train([(prompts[0], FENCE_PROGRAM)] * 2, seed=0)
+    sampler = TransformersSampler(learner.model, tokenizer)
+    sampler.generate(prompts[:1], GREEDY, adapter=learner.adapter_ref)
+    assert sampler._merged is None  # merged into bf16 weights, the update would be rounded

@@ -13,7 +13,7 @@ shift 2
 mkdir -p "$OUT_DIR" runs/her_toy_suite_gpu
 if [ -d .whl ]; then
   # skipped when a script started beside this one installed them already
-  [ -d /tmp/site/pydantic ] || python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
+  flock /tmp/site.lock sh -c '[ -d /tmp/site/pydantic ] || python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl'
   export PYTHONPATH=/tmp/site:$PWD
 fi
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false

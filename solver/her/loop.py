@@ -337,7 +337,7 @@ def search_and_learn(
         # A program longer than the sampler may write (spliced ones can be) would teach the model
         # programs it can only write cut off: on a CPU at 400 tokens, 12-squares then sampled
         # nothing but truncated programs for several epochs.
-        if learning:
+        if learning:  # left out, they stay novel: counted again when found again
             writable = [f for f in novel if _completion_tokens(tokenizer, fmt, f.program) <= max_new_tokens]
             metrics.too_long, novel = len(novel) - len(writable), writable
         # searching: novel means not seen before; learning: not learned yet, so outputs whose

@@ -156,6 +156,7 @@ class Learner:
         self.model.train()
         batches = [encoded[start : start + self.config.batch_size] for start in range(0, len(encoded), self.config.batch_size)]
         index = 0
+        stepped = False  # a step that raised (OOM) may have changed the weights all the same
         steps_started = time.perf_counter()
         try:
             with seeded_rng(seed):
@@ -170,14 +171,15 @@ class Learner:
                             if index >= len(batches):
                                 break
                     batch = batches[index]
+                    stepped = True
                     losses.append(self._step(batch))
                     tokens += sum(len(example.input_ids) for example in batch)
                     target_tokens += sum(len(example.input_ids) - example.prompt_length for example in batch)
                     index += 1
         finally:
             self.model.eval()
-        if losses:
-            self._lora_id = next(_LORA_IDS)
+            if stepped:  # new weights, new id: samplers cache by it (vLLM, the merged copy)
+                self._lora_id = next(_LORA_IDS)
         return TrainStats(
             steps=len(losses),
             mean_loss=sum(losses) / len(losses) if losses else math.nan,

@@ -19,6 +19,7 @@ Choices, and why:
   (``RowTemperatureTopP``) and only top-p, the token limit and the deadline split batches. On a
   GPU, where a step of a small model costs about the same for 8 rows or 256, the default batch is
   256: one call per epoch. On a CPU, where every row costs compute, it stays 64.
+- **A trained adapter is sampled from a merged copy** of a float32 model (``_sampling_model``).
 - **Rows are batched longest-prompt first** within each group, so a batch pads little. Seeded
   groups run under ``torch.random.fork_rng``: the caller's RNG state is untouched.
 - **Every generation setting is explicit** (top-k off, no repetition penalty): transformers fills
@@ -98,19 +99,23 @@ class RowTemperatureTopP(LogitsProcessor):
 
 def _batch_key(params: SamplingParams) -> SamplingParams | tuple:
     """Prompts whose rows may share ``generate`` calls: sampled rows differ only in temperature
-    (carried per row) and seed (combined per group); greedy rows keep their own params."""
+    (carried per row) and seed (mixed per group; seeded and unseeded prompts never mix); greedy
+    rows keep their own params."""
     if params.greedy:
         return params
-    return ("sample", params.top_p, params.max_new_tokens, params.deadline)
+    return ("sample", params.top_p, params.max_new_tokens, params.deadline, params.seed is None)
 
 
 def _group_seed(seeds: list[int | None]) -> int | None:
-    """One seed for a group of prompts: theirs when they share it, a deterministic mix of them
-    otherwise, None (unseeded) when any of them is unseeded."""
-    if any(seed is None for seed in seeds):
+    """One seed for a group of prompts: theirs when they share it, else a fixed mix of the
+    distinct seeds in order; None for unseeded prompts."""
+    if seeds[0] is None:
         return None
     distinct = list(dict.fromkeys(seeds))
-    return distinct[0] if len(distinct) == 1 else hash(tuple(distinct)) & (2**63 - 1)
+    mixed = distinct[0]
+    for seed in distinct[1:]:
+        mixed = (mixed * 1_000_003 + seed) % 2**63
+    return mixed
 
 
 def cache_keyword(model) -> str:
@@ -126,10 +131,13 @@ class TransformersSampler(Sampler):
 
     Args:
         model: a causal LM, or a ``peft.PeftModel`` wrapping one (e.g. ``Learner.model``). The
-            sampler puts it in eval mode and, for an ``AdapterRef``, leaves that adapter active.
+            sampler puts what it samples from in eval mode; for an ``AdapterRef`` on a float32
+            model that is a merged copy and ``model`` is left as it was, else the adapter is
+            made active in ``model`` and left so.
         tokenizer: the model's tokenizer; its pad token pads (masked out) and its eos ends rows.
         batch_size: the most rows (samples) per ``model.generate`` call; default 256 on a GPU,
-            64 on a CPU (see the module docstring).
+            64 on a CPU (see the module docstring). For a 0.5B model with a 1,000-token prompt,
+            136 rows of 1,024 new tokens hold about 3.3 GB of KV cache.
     """
 
     def __init__(self, model, tokenizer, batch_size: int | None = None) -> None:
@@ -267,13 +275,15 @@ class TransformersSampler(Sampler):
 
     @contextmanager
     def _sampling_model(self, adapter: AdapterRef | None) -> Iterator[Any]:
-        """The model to sample from: the base for None, else a copy with ``adapter`` merged in.
+        """The model to sample from: the base for None; for an adapter, a copy of a float32
+        model with it merged in, else the PEFT model with the adapter active.
 
-        Why a merged copy: PEFT computes each adapted layer as base + LoRA, about twice the
-        kernel launches and Python of the plain layer; on a GPU, where a small model's decoding
-        step is that overhead, the plain model steps faster (on this CPU at batch 1: 14 ms
-        against 27 ms). The copy is made once per adapter version (``AdapterRef.lora_id``
-        changes whenever the weights do) and costs one more copy of the model's weights.
+        Why a merged copy: PEFT computes each adapted layer as base + LoRA, more kernels and
+        Python per step than the plain layer (on this CPU 1.47x slower at batch 1, 1.27x at 32:
+        BENCHMARKS.md). Only for float32 weights: merged into bf16 weights, a small adapter
+        update is rounded away in part (drawing model, 2 steps: logits off by 7% of the
+        adapter's own effect), and vLLM computes LoRA unmerged too. The copy is made once per
+        adapter version (``AdapterRef.lora_id`` changes whenever the weights do).
         """
         from peft import PeftModel
 
@@ -296,6 +306,11 @@ class TransformersSampler(Sampler):
                     f"adapter {adapter.name!r} is not in the model and has no path; loaded adapters: {known}"
                 )
             self.model.load_adapter(adapter.path, adapter_name=adapter.name)
+        if next(self.model.parameters()).dtype != torch.float32:
+            if self.model.active_adapter != adapter.name:
+                self.model.set_adapter(adapter.name)
+            yield self.model
+            return
         key = (adapter.name, adapter.lora_id)
         if self._merged_key != key:
             self._merged = self._merged_key = None  # free the last copy before making the next
