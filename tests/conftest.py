@@ -164,3 +164,14 @@ def fence_model(tokenizer, prompts, torch_one_thread):
             optimizer.step()
             optimizer.zero_grad()
     return model.eval()
+
+
+class TextTokenizer:
+    """A stand-in tokenizer for loop tests: renders messages as their joined text, one character
+    one token (the loop counts tokens to leave out programs longer than ``max_new_tokens``)."""
+
+    def apply_chat_template(self, messages, tokenize=False, continue_final_message=True):
+        return "\n".join(m["content"] for m in messages)
+
+    def __call__(self, text, add_special_tokens=True):
+        return {"input_ids": [ord(c) for c in text]}

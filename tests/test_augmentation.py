@@ -11,6 +11,7 @@ from solver.her import HerConfig, SamplingSetting, search_and_learn
 from solver.her import loop as her_loop
 from solver.sampler import Completion
 from solver.sandbox import Sandbox, SandboxConfig
+from conftest import TextTokenizer
 
 
 def random_grids(rng, count=20):
@@ -81,11 +82,6 @@ def test_a_program_that_solves_the_augmented_task_gives_the_original_outputs():
         assert AUGMENTATION.invert(answer).tolist() == case.output
 
 
-class FakeTokenizer:
-    def apply_chat_template(self, messages, tokenize=False, continue_final_message=True):
-        return "\n".join(m["content"] for m in messages)
-
-
 class ScriptedSampler(Sampler):
     def __init__(self, epochs):
         self.epochs, self.prompts = list(epochs), []
@@ -116,7 +112,7 @@ def test_the_loop_runs_augmented_programs_and_scores_them_in_the_task_frame(monk
     sampler, learner = ScriptedSampler([[NEAR_AUGMENTED], [SOLVES_AUGMENTED]]), RecordingLearner()
     config = HerConfig(sampling=(SamplingSetting(n=1, temperature=0.5),), max_epochs=3, augment=True, prune=False)
     with Sandbox(SandboxConfig(workers=1)) as sandbox:
-        result = search_and_learn(task, sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+        result = search_and_learn(task, sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=config)
     assert result.solved and result.solution == SOLVES_AUGMENTED
     assert "grid shape: 4x3" in sampler.prompts[0] and "grid shape: 3x4" not in sampler.prompts[0]  # the augmented view
     best = result.best_per_epoch[-1]

@@ -11,6 +11,8 @@ import pytest
 from solver.sandbox import Sandbox, SandboxConfig, Status
 from solver.sandbox.conventions import conventions_for, dsl_module
 
+from conftest import TextTokenizer
+
 HEADER = "from common import *\nimport numpy as np\nfrom typing import *\n\n"
 # BARC indexes grid[x, y], x across the width: y = 0 is ARC's top row
 TOP_ROW = HEADER + (
@@ -88,11 +90,6 @@ def test_exec_cli_with_dsl_barc(tmp_path):
     assert drawing.returncode == 1 and "No module named 'common'" in drawing.stdout  # the drawing DSL is the default
 
 
-class _Tokenizer:
-    def apply_chat_template(self, messages, tokenize=False, continue_final_message=True):
-        return "\n".join(m["content"] for m in messages)
-
-
 class _Sampler(Sampler):
     def __init__(self, program):
         self.program, self.prompts = program, []
@@ -120,7 +117,7 @@ def test_the_loop_solves_a_task_with_a_barc_program(barc_box):
     program = HEADER + "def transform(input_grid):\n    output_grid = np.copy(input_grid)\n    output_grid[0, :] = Color.BLUE\n    return output_grid\n"
     config = HerConfig(sampling=(SamplingSetting(n=1, temperature=0.5),), max_epochs=1, prompt_format="barc")
     sampler = _Sampler(program)
-    result = search_and_learn(_left_column_task(), sampler=sampler, sandbox=barc_box, tokenizer=_Tokenizer(), config=config)
+    result = search_and_learn(_left_column_task(), sampler=sampler, sandbox=barc_box, tokenizer=TextTokenizer(), config=config)
     assert result.solved and result.solution == program  # kept as written: BARC programs are not pruned
     assert "Example 2\nInput:\n" + "Black Black Black\n" * 4 + "\nOutput:" in sampler.prompts[0]  # shown as the program sees it
     assert [list(row) for row in result.candidates[0].test_outputs[0]] == [[1, 0, 0, 0]] * 3
@@ -130,4 +127,4 @@ def test_the_loop_refuses_a_sandbox_of_another_dsl():
     from solver.her import HerConfig, search_and_learn
 
     with Sandbox(SandboxConfig(workers=1)) as drawing_box, pytest.raises(ValueError, match="needs a sandbox with dsl='solver.dsl.barc'"):
-        search_and_learn(_left_column_task(), sampler=_Sampler(""), sandbox=drawing_box, tokenizer=_Tokenizer(), config=HerConfig(prompt_format="barc"))
+        search_and_learn(_left_column_task(), sampler=_Sampler(""), sandbox=drawing_box, tokenizer=TextTokenizer(), config=HerConfig(prompt_format="barc"))

@@ -6,6 +6,8 @@ loop with real tiny models is covered by tests/test_dry_run.py.
 
 from dataclasses import dataclass
 
+from conftest import TextTokenizer
+
 from solver.sampler import Sampler
 import numpy as np
 import pytest
@@ -21,16 +23,6 @@ NEAR = "def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    return i
 PADDED = "def task(img):\n    draw_pixel(img, point=(1, 1), color=3)\n    draw_pixel(img, point=(1, 1), color=2)\n    return img\n"
 BROKEN = "def task(img):\n    return img[0]\n"
 NOTHING = "def task(img):\n    return img\n"
-
-
-class FakeTokenizer:
-    """Renders messages as their joined text; one character is one token."""
-
-    def apply_chat_template(self, messages, tokenize=False, continue_final_message=True):
-        return "\n".join(m["content"] for m in messages)
-
-    def __call__(self, text, add_special_tokens=True):
-        return {"input_ids": [ord(c) for c in text]}
 
 
 class SteppingClock:
@@ -111,7 +103,7 @@ CONFIG = HerConfig(sampling=(SamplingSetting(n=2, temperature=0.1), SamplingSett
 def test_a_program_that_solves_every_train_pair_stops_the_task(sandbox):
     sampler = ScriptedSampler([[NEAR, BROKEN], [NEAR, GOOD, GOOD], [GOOD]])
     learner = RecordingLearner()
-    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=CONFIG)
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=CONFIG)
     assert result.solved and result.stop_reason == "solved" and len(result.epochs) == 2
     assert result.solution == GOOD
     assert len(sampler.calls) == 2 and learner.resets == 1
@@ -126,7 +118,7 @@ def test_relabel_prunes_dedupes_sorts_best_last_and_trains_only_novel(sandbox):
     sampler = ScriptedSampler([[PADDED, NEAR, NEAR, BROKEN, NOTHING], [NEAR, PADDED], [NEAR]])
     learner = RecordingLearner()
     config = CONFIG.model_copy(update={"max_epochs": 3})
-    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=config)
     assert not result.solved and result.stop_reason == "epochs" and len(result.epochs) == 3
     first = learner.trained[0]
     assert len(first) == 2  # NEAR (twice) deduped; BROKEN fails; NOTHING draws nothing
@@ -145,14 +137,14 @@ def test_pure_search_never_trains_and_samples_the_base(sandbox):
     sampler = ScriptedSampler([[NEAR], [NEAR]])
     learner = RecordingLearner()
     config = CONFIG.model_copy(update={"max_epochs": 2, "learn": False})
-    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=config)
     assert learner.trained == [] and learner.resets == 0
     assert all(call[2] is None for call in sampler.calls) and len(result.epochs) == 2
 
 
 def test_deadline_stops_before_the_next_epoch(sandbox):
     sampler = ScriptedSampler([[NEAR]] * 5)
-    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), config=CONFIG, deadline=0.0)
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), config=CONFIG, deadline=0.0)
     assert result.stop_reason == "deadline" and result.epochs == [] and sampler.calls == []
 
 
@@ -161,7 +153,7 @@ def test_a_program_that_does_not_survive_reassembly_is_kept_as_written(sandbox):
     sampler = ScriptedSampler([[other_name]])
     learner = RecordingLearner()
     config = CONFIG.model_copy(update={"max_epochs": 1})
-    search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=config)
     (trained,) = learner.trained
     assert trained[0][1].removesuffix("```") == other_name  # rebuilt as `def task(img)` it would break
 
@@ -176,7 +168,7 @@ def test_a_later_round_goes_on_where_the_last_stopped(sandbox, tmp_path, monkeyp
     # the deadline stops the first round before epoch 2: epoch 1 took 3 s, and 2 s are left
     first_learner = RecordingLearner()
     sampler = ScriptedSampler([[NEAR], [PADDED]], clock=clock, call_seconds={1: 3.0})
-    first = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=first_learner,
+    first = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=first_learner,
                              config=CONFIG, deadline=clock.now + 5.0)
     assert not first.solved and first.stop_reason == "deadline" and first.state.next_epoch == 2
     assert first.state.adapter == {"passes": 2} and len(first.state.trained) == 2  # NEAR's and PADDED's outputs
@@ -184,14 +176,14 @@ def test_a_later_round_goes_on_where_the_last_stopped(sandbox, tmp_path, monkeyp
     # the next round: epochs 2.., the adapter loaded after the reset, NEAR's output not learned again
     learner = RecordingLearner()
     sampler = ScriptedSampler([[NEAR], [NEAR, GOOD]])
-    second = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=CONFIG, resume=first.state)
+    second = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=CONFIG, resume=first.state)
     assert [e.epoch for e in second.epochs] == [2, 3] and second.solved and second.state is None
     assert learner.resets == 1 and learner.loaded == {"passes": 2} and learner.trained == []
     assert sampler.calls[0][1][0].seed == CONFIG.seed * 1_000_003 + 2 * 101  # new samples, not round 0's again
 
     # through the runner: the state goes to disk between rounds and is gone once solved
     sampler = ScriptedSampler([[NEAR], [PADDED]], clock=clock, call_seconds={1: 3.0})
-    parts = SolverParts(tokenizer=FakeTokenizer(), sampler=sampler, learner=RecordingLearner(), sandbox=sandbox)
+    parts = SolverParts(tokenizer=TextTokenizer(), sampler=sampler, learner=RecordingLearner(), sandbox=sandbox)
     solve_turn(task(), parts, CONFIG, Assignment("t", 0, clock.now + 5.0, 1e12), state_dir=tmp_path)
     assert (tmp_path / "t.pt").exists()
     parts.sampler, parts.learner = ScriptedSampler([[GOOD]]), RecordingLearner()
@@ -206,7 +198,7 @@ def test_a_search_that_ran_all_its_epochs_leaves_no_state(sandbox, tmp_path):
     from solver.schedule import Assignment
 
     config = CONFIG.model_copy(update={"max_epochs": 2})
-    parts = SolverParts(tokenizer=FakeTokenizer(), sampler=ScriptedSampler([[NEAR], [PADDED]]), learner=RecordingLearner(), sandbox=sandbox)
+    parts = SolverParts(tokenizer=TextTokenizer(), sampler=ScriptedSampler([[NEAR], [PADDED]]), learner=RecordingLearner(), sandbox=sandbox)
     result = solve_turn(task(), parts, config, Assignment("t", 0, 1e12, 1e12), state_dir=tmp_path)
     assert not result.solved and result.stop_reason == "epochs" and not (tmp_path / "t.pt").exists()
 
@@ -221,7 +213,7 @@ def test_an_output_whose_training_did_not_happen_stays_novel(sandbox):
 
     learner = SkipsFirstPass()
     config = CONFIG.model_copy(update={"max_epochs": 2})
-    search_and_learn(task(), sampler=ScriptedSampler([[NEAR], [NEAR]]), sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    search_and_learn(task(), sampler=ScriptedSampler([[NEAR], [NEAR]]), sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=config)
     assert len(learner.trained) == 2 and learner.trained[0] == learner.trained[1]  # NEAR's relabeled task, again
 
 
@@ -235,7 +227,7 @@ BOTTOM = "def task(img):\n    draw_pixel(img, point=(2, 0), color=1)\n    return
 def test_splicing_two_partial_programs_can_solve_what_neither_does(sandbox, splice):
     sampler = ScriptedSampler([[TOP_TWO, BOTTOM]])
     config = CONFIG.model_copy(update={"max_epochs": 1, "splice": splice})
-    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=RecordingLearner(), config=config)
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=RecordingLearner(), config=config)
     assert result.solved == bool(splice)
     if splice:  # the solution is both bodies, in one of the two orders
         assert sorted(body_lines(result.solution)) == sorted(body_lines(TOP_TWO) + body_lines(BOTTOM))
@@ -248,7 +240,7 @@ def test_spliced_programs_are_relabeled_and_learned_like_sampled_ones(sandbox):
     sampler = ScriptedSampler([[TOP, MIDDLE, NOTHING]])
     learner = RecordingLearner()
     config = CONFIG.model_copy(update={"max_epochs": 1, "splice": 3})
-    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=config)
     (trained,) = learner.trained
     # TOP, MIDDLE and their splice (2 of the 3 cells: the most accurate, so trained last); splices
     # with NOTHING (the identity) add nothing new
@@ -263,7 +255,7 @@ def test_programs_longer_than_the_sampler_may_write_are_not_learned(sandbox):
     sampler = ScriptedSampler([[TOP, MIDDLE, NOTHING]])
     learner = RecordingLearner()
     config = CONFIG.model_copy(update={"max_epochs": 1, "splice": 3, "max_new_tokens": 80})
-    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=FakeTokenizer(), learner=learner, config=config)
+    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=config)
     (trained,) = learner.trained
     assert sorted(program for _, program in trained) == sorted(p.rstrip("\n") + "\n```" for p in (TOP, MIDDLE))
     assert result.epochs[0].spliced == 1 and result.epochs[0].too_long == 1
@@ -280,7 +272,7 @@ def test_a_drawing_program_cut_at_the_token_limit_runs_up_to_its_last_whole_line
             return [[Completion(text=cut, num_tokens=10, finished=finished)] for _ in prompts]
 
     config = CONFIG.model_copy(update={"max_epochs": 1})
-    result = search_and_learn(task(), sampler=CutSampler(), sandbox=sandbox, tokenizer=FakeTokenizer(), learner=RecordingLearner(), config=config)
+    result = search_and_learn(task(), sampler=CutSampler(), sandbox=sandbox, tokenizer=TextTokenizer(), learner=RecordingLearner(), config=config)
     # cut off (unfinished): closed after its second draw, it runs; the same text reported as
     # finished is a broken program
     assert result.epochs[0].valid == (0 if finished else 2)
@@ -305,6 +297,6 @@ def test_only_plain_task_programs_are_spliced(sandbox):
             ran.extend(programs)
             return sandbox.run(programs, grids)
 
-    result = search_and_learn(task(), sampler=sampler, sandbox=Recording(), tokenizer=FakeTokenizer(), learner=RecordingLearner(), config=config)
+    result = search_and_learn(task(), sampler=sampler, sandbox=Recording(), tokenizer=TextTokenizer(), learner=RecordingLearner(), config=config)
     assert not result.solved and result.epochs[0].spliced == 0
     assert not any("(0, 0)" in p and "grid" in p for p in ran)  # never cut apart and glued to TOP_TWO

@@ -40,6 +40,9 @@ class StubTokenizer:
     def apply_chat_template(self, messages: list[dict[str, str]], **_: Any) -> str:
         return "\n".join(m["content"] for m in messages)
 
+    def __call__(self, text: str, add_special_tokens: bool = True) -> dict[str, list[int]]:
+        return {"input_ids": [hash(word) for word in text.split()]}  # one word, one token
+
 
 class StubSampler(Sampler):
     def __init__(self, delay_s: float = 0.0, hang: bool = False, fail_first: int = 0, error: type = OutOfMemoryError) -> None:
