@@ -16,9 +16,11 @@ Choices, and why:
 - **Sampled rows of different temperatures share a batch.** A ``generate`` call lasts as long as
   its longest row, so the search loop's two groups (8 at T=0.1, 128 at T=0.9) used to cost three
   calls' worth of steps at batch 64; each row now carries its own temperature
-  (``RowTemperatureTopP``) and only top-p, the token limit and the deadline split batches. On a
-  GPU, where a step of a small model costs about the same for 8 rows or 256, the default batch is
-  256: one call per epoch. On a CPU, where every row costs compute, it stays 64.
+  (``RowTemperatureTopP``) and only top-p, the token limit, the deadline and whether a seed is
+  given split batches. On a GPU, where a step of a small model costs about the same for 8 rows or
+  256, the default batch is 256: one call per epoch. On a CPU, where every row costs compute, it
+  stays 64. (In the HER table's GPU runs it gained nothing measurable: a few samples that run to
+  the token limit hold any batch they are in; BENCHMARKS.md.)
 - **A trained adapter is sampled from a merged copy** of a float32 model (``_sampling_model``).
 - **Rows are batched longest-prompt first** within each group, so a batch pads little. Seeded
   groups run under ``torch.random.fork_rng``: the caller's RNG state is untouched.
