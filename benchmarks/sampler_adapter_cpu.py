@@ -27,10 +27,10 @@ from solver.tasks import toy_task
 def main() -> None:
     torch.set_num_threads(2)
     model, tokenizer = load_model(sys.argv[1] if len(sys.argv) > 1 else "models/drawing-small", device="cpu", dtype=torch.float32)
-    task = toy_task("12-squares").task
-    prompt = render_prompt(tokenizer, drawing_messages([(np.array(e.input), np.array(e.output)) for e in task.train]))
+    toy = toy_task("12-squares")
+    prompt = render_prompt(tokenizer, drawing_messages([(np.array(e.input), np.array(e.output)) for e in toy.task.train]))
     learner = Learner(model, tokenizer, LearnerConfig())
-    learner.train([(prompt, toy_task("12-squares").reference_program)] * 4, seed=0)
+    learner.train([(prompt, toy.reference_program)] * 4, seed=0)
     adapter = learner.adapter_ref
     merged = TransformersSampler(learner.model, tokenizer)
     tick = time.perf_counter()
@@ -56,7 +56,6 @@ def main() -> None:
             timings[label].append(time.perf_counter() - tick)
             tokens[label].add(sum(c.num_tokens for c in out))
         for label, seconds in timings.items():
-            steps = max(tokens[label])
             print(f"batch {n:>2} {label:>12}: {', '.join(f'{s:.2f}' for s in seconds[1:])} s (median {np.median(seconds[1:]):.2f}; first call {seconds[0]:.2f}), tokens {sorted(tokens[label])}")
 
 
