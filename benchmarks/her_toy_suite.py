@@ -30,11 +30,17 @@ from typing import Any
 _PARTS: Any = None  # one worker process's model, sampler, learner and sandbox
 
 
-def _load(model: Path, sampler: str, sandbox_workers: int) -> None:
+def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, start_lock: Any, all_loaded: Any) -> None:
+    """Load one worker's parts. Loads take turns (``start_lock``): a vLLM engine sizes its KV
+    cache from the GPU memory it sees free while it profiles, which another engine starting at
+    the same moment would change. No search starts before every worker has loaded
+    (``all_loaded``), so no search's timings include other workers' start-up."""
     global _PARTS
     from solver.runner import load_parts
 
-    _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers)
+    with start_lock:
+        _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share)
+    all_loaded.wait(timeout=900)
 
 
 def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, Any]:
@@ -117,11 +123,12 @@ def main() -> int:
     rows: list[dict[str, Any]] = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()] if log_path.exists() else []
     done = {(r["task"], r["mode"], r["seed"]) for r in rows}
     runs = [run for run in runs if run not in done]
-    sandbox_workers = max(1, usable_cores() // args.jobs)
+    jobs = max(1, min(args.jobs, len(runs)))  # each worker process must load for the others to start
+    sandbox_workers = max(1, usable_cores() // jobs)
     started = time.monotonic()
     context = multiprocessing.get_context("spawn")  # CUDA cannot be forked
-    with ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_load, initargs=(args.model, args.sampler, sandbox_workers)) as pool, \
-            open(log_path, "a") as log:
+    loading = (args.model, args.sampler, sandbox_workers, 1.0 / jobs, context.Lock(), context.Barrier(jobs))
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_load, initargs=loading) as pool, open(log_path, "a") as log:
         pending = {pool.submit(_gated, run, hyper, started, args.budget_s): run for run in runs}
         for future in as_completed(pending):
             row = future.result()
@@ -133,7 +140,7 @@ def main() -> int:
             print(json.dumps(row), flush=True)
     text = table(rows, tasks)
     device = rows[0]["device"] if rows else "none"
-    (args.out / "table.md").write_text(f"device: {device}, {args.jobs} searches at once, {len(rows)} runs ({len(done)} from earlier calls), "
+    (args.out / "table.md").write_text(f"device: {device}, {jobs} searches at once, {len(rows)} runs ({len(done)} from earlier calls), "
                                        f"{time.monotonic() - started:.0f} s in all\n\n{text}\n")
     print(text)
     return 0

@@ -2,19 +2,24 @@
 # HER against pure search on the toy tasks with the embedded drawing model, on the GPU machine.
 # Run from the repository root; wheels for what the image lacks are in .whl/.
 #   bash benchmarks/gpu/her_toy_suite.sh OUT_DIR CALL_SECONDS [her_toy_suite.py flags...]
-# The suite's log lives in runs/her_toy_suite_gpu/ (git-ignored): carry it to the next call and
-# the suite goes on where it stopped (runs already logged are not run again). The suite starts no
+# The suite's log lives in $RUNS (default runs/her_toy_suite_gpu/, git-ignored): carry it to the
+# next call and the suite goes on where it stopped (runs already logged are not run again).
+# With --sampler vllm, vLLM must be installed in /root/site first (her_vllm_session.sh does it). The suite starts no
 # new search after CALL_SECONDS - 220 s, so that searches in flight (3 minutes at most each)
 # end inside the call; a GPU utilisation trace is written beside the results.
 set -euo pipefail
 OUT_DIR=${1:?output folder}
 CALL_SECONDS=${2:?seconds this call may take}
 shift 2
-mkdir -p "$OUT_DIR" runs/her_toy_suite_gpu
+RUNS=${RUNS:-runs/her_toy_suite_gpu}
+mkdir -p "$OUT_DIR" "$RUNS"
 if [ -d .whl ]; then
   # skipped when a script started beside this one installed them already
   flock /tmp/site.lock sh -c '[ -d /tmp/site/pydantic ] || python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl'
   export PYTHONPATH=/tmp/site:$PWD
+fi
+if [ -d /root/site/vllm ]; then  # vLLM from the offline bundle (../shared/tools/vllm-on-gpu)
+  export PYTHONPATH=/root/site:${PYTHONPATH:-$PWD} VLLM_USE_FLASHINFER_SAMPLER=0 VLLM_WORKER_MULTIPROC_METHOD=spawn VLLM_LOGGING_LEVEL=WARNING
 fi
 export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT_DIR/gpu.txt"
@@ -22,7 +27,7 @@ nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 5 >
 trace=$!
 budget=$((CALL_SECONDS - 220))
 timeout $((CALL_SECONDS - 15)) python3 benchmarks/her_toy_suite.py --model models/drawing-small --sampler transformers \
-  --run-seconds 180 --budget-s "$budget" --out runs/her_toy_suite_gpu "$@" 2>&1 | grep -v "it/s\]" > "$OUT_DIR/suite.log" || true
+  --run-seconds 180 --budget-s "$budget" --out "$RUNS" "$@" 2>&1 | grep -v "it/s\]" > "$OUT_DIR/suite.log" || true
 kill $trace || true
-cp runs/her_toy_suite_gpu/runs.jsonl runs/her_toy_suite_gpu/table.md "$OUT_DIR/" 2>/dev/null || true
+cp "$RUNS/runs.jsonl" "$RUNS/table.md" "$OUT_DIR/" 2>/dev/null || true
 tail -20 "$OUT_DIR/suite.log"
