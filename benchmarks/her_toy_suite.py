@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 _PARTS: Any = None  # one worker process's model, sampler, learner and sandbox
+# what each row keeps of every epoch: enough to see where a run's time went and when it stalled
+EPOCH_FIELDS = ("samples", "valid", "tokens", "unfinished", "novel_outputs", "spliced", "too_long", "train_steps",
+                "sampling_s", "execution_s", "training_s", "best_pixel_accuracy")
 
 
 def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, start_lock: Any, all_loaded: Any) -> None:
@@ -74,6 +77,7 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
         "splice": hyper["splice"],
         "spliced": sum(e.spliced for e in result.epochs),
         "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
+        "epoch_metrics": [{k: round(v, 3) if isinstance(v, float) else v for k, v in e.as_dict().items() if k in EPOCH_FIELDS} for e in result.epochs],
     }
 
 

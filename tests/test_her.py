@@ -279,6 +279,25 @@ def test_a_drawing_program_cut_at_the_token_limit_runs_up_to_its_last_whole_line
     assert result.epochs[0].best_pixel_accuracy == (0.0 if finished else pytest.approx(8 / 9))
 
 
+def test_a_pruned_program_is_kept_only_if_it_reproduces_alone(sandbox):
+    from solver.her.loop import _prune
+
+    grids = [np.zeros((3, 3), np.int8)]
+    fingerprint = sandbox.run([PADDED], grids)[0].fingerprint
+    assert body_lines(_prune(PADDED, grids, fingerprint, sandbox)) == ["draw_pixel(img, point=(1, 1), color=2)"]
+
+    both_needed = "def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    draw_pixel(img, point=(2, 2), color=3)\n    return img\n"
+    fingerprint = sandbox.run([both_needed], grids)[0].fingerprint
+
+    class SharedState:  # a group whose every program looks like the whole one, as a leak could make it
+        run = sandbox.run
+
+        def run_groups(self, groups, grids):
+            return [sandbox.run([both_needed], grids) * len(group) for group in groups]
+
+    assert _prune(both_needed, grids, fingerprint, SharedState()) == both_needed
+
+
 def test_splicing_one_program_is_refused():
     with pytest.raises(ValueError, match="splice needs at least 2"):
         HerConfig(splice=1)
@@ -296,6 +315,10 @@ def test_only_plain_task_programs_are_spliced(sandbox):
         def run(self, programs, grids):
             ran.extend(programs)
             return sandbox.run(programs, grids)
+
+        def run_groups(self, groups, grids):
+            ran.extend(p for group in groups for p in group)
+            return sandbox.run_groups(groups, grids)
 
     result = search_and_learn(task(), sampler=sampler, sandbox=Recording(), tokenizer=TextTokenizer(), learner=RecordingLearner(), config=config)
     assert not result.solved and result.epochs[0].spliced == 0

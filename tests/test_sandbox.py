@@ -101,6 +101,34 @@ def test_run_each_uses_each_programs_own_grids(sandbox):
     assert [o.tolist() for o in results[2].outputs] == [g.tolist() for g in GRIDS[:2]]
 
 
+def test_run_groups_gives_what_run_gives(sandbox):
+    programs = [GOOD, IDENTITY, body("return img[0, 0] / 0"), body("return 7"), body("draw_pixel(img, (0, 0), 3)", "return img")]
+    alone = sandbox.run(programs, GRIDS)
+    grouped = sandbox.run_groups([programs[:2], programs[2:], []], GRIDS)
+    assert [len(group) for group in grouped] == [2, 3, 0]
+    for one, other in zip(alone, grouped[0] + grouped[1], strict=True):
+        assert [(r.status, r.error) for r in one.results] == [(r.status, r.error) for r in other.results]
+        assert one.fingerprint == other.fingerprint
+
+
+def test_a_hang_in_a_group_times_out_the_rest_of_it(sandbox):
+    hang = body("while True:", "    pass")
+    start = time.monotonic()
+    first, second = sandbox.run_groups([[IDENTITY, hang, IDENTITY], [IDENTITY]], GRIDS[:2])
+    assert time.monotonic() - start < 3 * TIMEOUT_S + GRACE_S
+    assert [r.all_ok for r in first] == [True, False, False]
+    assert {g.status for r in first[1:] for g in r.results} == {Status.TIMEOUT}
+    assert second[0].all_ok
+
+
+def test_programs_of_a_group_start_from_fresh_globals(sandbox):
+    setter = body("return img") + "HELPER = 5\n"
+    reader = body("return create_img((1, 1), HELPER)")
+    results = sandbox.run_groups([[setter, reader]], GRIDS[:1])[0]
+    assert results[0].all_ok
+    assert results[1].results[0].status is Status.ERROR and "HELPER" in results[1].results[0].error
+
+
 def test_programs_get_a_private_copy_of_each_grid(sandbox):
     grid = np.zeros((2, 2), dtype=np.int64)
     result = run_one(sandbox, body("img[0, 0] = 5", "return img"), [grid, grid])

@@ -94,24 +94,26 @@ def run_program(
     lockdown: Lockdown,
     mapped: int,
     result_fd: int,
-    source: str,
+    sources: Sequence[str],
     grids: Sequence[np.ndarray],
     namespace: dict[str, Any],
     entry: Entry,
 ) -> None:
-    """Lock this forked process down, run ``source`` on every grid, report, and exit.
+    """Lock this forked process down, run each of ``sources`` on every grid, report, and exit.
 
     ``mapped`` is ``mapped_bytes()`` of the worker just before the fork (read there: in the
-    child the read costs ~0.5 ms of copy-on-write faults). Writes one frame per grid to
-    ``result_fd`` in grid order. Never returns.
+    child the read costs ~0.5 ms of copy-on-write faults). Writes one frame per source and
+    grid to ``result_fd``, source by source. Each source starts from its own copy of
+    ``namespace``; the CPU-time limit is ``cpu_time_s`` per source. Never returns.
     """
     try:
-        _lock_down(lockdown, result_fd, mapped)
+        _lock_down(lockdown, result_fd, mapped, len(sources))
     except BaseException:  # noqa: BLE001 - a process that is not locked down must not run code
         _exit(EXIT_INTERNAL)
     try:
-        for frame in _run(source, grids, namespace, entry):
-            _send(frame)
+        for source in sources:
+            for frame in _run(source, grids, dict(namespace), entry):
+                _send(frame)
     except MemoryError:
         _exit(EXIT_OUT_OF_MEMORY)
     except BaseException:  # noqa: BLE001 - the worker reports the missing grids as CRASHED
@@ -119,7 +121,7 @@ def run_program(
     _exit(0)
 
 
-def _lock_down(lockdown: Lockdown, result_fd: int, mapped_bytes: int) -> None:
+def _lock_down(lockdown: Lockdown, result_fd: int, mapped_bytes: int, n_sources: int) -> None:
     # Signal dispositions are the worker's (``prepare_worker``): SIGXCPU terminates, SIGXFSZ is
     # ignored so that a too-big write raises OSError. Setting them here would cost ~0.1 ms of
     # copy-on-write faults per program.
@@ -131,7 +133,7 @@ def _lock_down(lockdown: Lockdown, result_fd: int, mapped_bytes: int) -> None:
     os.chdir(lockdown.workdir)
     limits = {
         resource.RLIMIT_AS: mapped_bytes + lockdown.memory_mb * 2**20,
-        resource.RLIMIT_CPU: lockdown.cpu_time_s,
+        resource.RLIMIT_CPU: lockdown.cpu_time_s * n_sources,
         resource.RLIMIT_CORE: 0,
         resource.RLIMIT_FSIZE: _MAX_FILE_MB * 2**20,
         resource.RLIMIT_NOFILE: _MAX_OPEN_FILES,

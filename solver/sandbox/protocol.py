@@ -3,10 +3,12 @@
 Parent <-> worker: length-prefixed pickles (4-byte little-endian length, then the pickle).
 Both ends are our code, so pickle is safe there. Messages:
 
-    parent -> worker   ("jobs", [(job_id, source, [grid, ...]), ...])
+    parent -> worker   ("jobs", [(job_id, (source, ...), [grid, ...]), ...])
     worker -> parent   ("ready", pid) | ("fatal", reason) | ("result", job_id, [wire, ...])
 
 where ``wire`` is ``(status_code, cells | None, rows, cols, error | None)``, cells int8 bytes.
+A job's sources run one after another in one program process (``Sandbox.run_groups``); its
+wires are source by source, each source's grid by grid.
 
 Program process -> worker: the program process runs untrusted code, so the worker must never
 unpickle what it sends. Each grid's result is a 5-byte header (status code, rows, cols,

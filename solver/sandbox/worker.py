@@ -93,8 +93,8 @@ def serve(settings: dict[str, Any]) -> None:
     while data := os.read(cmd_fd, 1 << 20):
         for kind, jobs in reader.feed(data):
             assert kind == "jobs", f"unknown command {kind!r}"
-            for job_id, source, grids in jobs:
-                wires = run_job(lockdown, namespace, entry, settings["timeout_s"], source, grids)
+            for job_id, sources, grids in jobs:
+                wires = run_job(lockdown, namespace, entry, settings["timeout_s"], sources, grids)
                 _send(result_fd, ("result", job_id, wires))
                 _clean_workdir(workdir)
 
@@ -104,14 +104,17 @@ def run_job(
     namespace: dict[str, Any],
     entry: child.Entry,
     timeout_s: float,
-    source: str,
+    sources: Sequence[str],
     grids: Sequence[np.ndarray],
 ) -> list[Wire]:
-    """Run one program on ``grids`` in a forked, locked-down process; one wire per grid.
+    """Run ``sources`` one after another on ``grids`` in one forked, locked-down process; one
+    wire per source and grid, source by source.
 
-    The deadline is ``timeout_s`` of wall clock from the fork. When it passes, or the process
-    dies, every grid without a result gets TIMEOUT, MEMORY or CRASHED; those with one keep it.
+    The deadline is ``timeout_s`` of wall clock per source from the fork. When it passes, or
+    the process dies, every frame without a result gets TIMEOUT, MEMORY or CRASHED; those with
+    one keep it.
     """
+    expected = len(sources) * len(grids)
     read_fd, write_fd = os.pipe()
     mapped = child.mapped_bytes()
     gc.freeze()  # the child's collector then skips the worker's objects: fewer page copies
@@ -119,7 +122,7 @@ def run_job(
     pid = os.fork()
     if pid == 0:  # the program process
         os.close(read_fd)
-        child.run_program(lockdown, mapped, write_fd, source, grids, namespace, entry)
+        child.run_program(lockdown, mapped, write_fd, sources, grids, namespace, entry)
     os.close(write_fd)
     try:
         os.setpgid(pid, pid)
@@ -128,7 +131,7 @@ def run_job(
     pidfd = os.pidfd_open(pid)
     buffer = bytearray()
     try:
-        timed_out = not _wait(read_fd, pidfd, buffer, len(grids), start + timeout_s)
+        timed_out = not _wait(read_fd, pidfd, buffer, expected, start + timeout_s * len(sources))
     finally:
         _kill_group(pid)
         _, wait_status = os.waitpid(pid, 0)
@@ -136,8 +139,8 @@ def run_job(
         _drain(read_fd, buffer)  # what it wrote before it died or was killed still counts
         os.close(read_fd)
     frames: list[Wire] = []
-    malformed = not _parse_frames(buffer, frames, len(grids))
-    if len(frames) == len(grids):
+    malformed = not _parse_frames(buffer, frames, expected)
+    if len(frames) == expected:
         return frames
     if malformed:
         status, reason = Status.CRASHED, "program process sent a malformed result"
@@ -145,20 +148,20 @@ def run_job(
         status, reason = Status.TIMEOUT, f"timed out after {timeout_s:g} s"
     else:
         status, reason = _death_reason(wait_status)
-    return frames + [(CODE_OF[status], None, 0, 0, reason)] * (len(grids) - len(frames))
+    return frames + [(CODE_OF[status], None, 0, 0, reason)] * (expected - len(frames))
 
 
-def _wait(read_fd: int, pidfd: int, buffer: bytearray, n_grids: int, deadline: float) -> bool:
+def _wait(read_fd: int, pidfd: int, buffer: bytearray, n_frames: int, deadline: float) -> bool:
     """Wait until the program process exits (True) or ``deadline`` passes (False).
 
-    When the pipe can hold every frame (up to 72 grids), the worker sleeps on the process
+    When the pipe can hold every frame (up to 72 frames, sources x grids), the worker sleeps on the process
     alone and wakes once per program instead of once per grid (about 0.3 ms less CPU per
     4-grid program, ~5%). Otherwise it also reads the pipe into ``buffer`` so that the
     writer never blocks.
     """
     poller = select.poll()
     poller.register(pidfd, select.POLLIN)
-    watch_pipe = n_grids * _MAX_FRAME_BYTES > _PIPE_BYTES
+    watch_pipe = n_frames * _MAX_FRAME_BYTES > _PIPE_BYTES
     if watch_pipe:
         poller.register(read_fd, select.POLLIN)
     while True:
@@ -190,7 +193,7 @@ def _read_some(read_fd: int, buffer: bytearray) -> bool:
     return bool(data)
 
 
-def _parse_frames(buffer: bytearray, frames: list[Wire], n_grids: int) -> bool:
+def _parse_frames(buffer: bytearray, frames: list[Wire], n_frames: int) -> bool:
     """Parse everything the program process wrote into ``frames``; False if it is malformed.
 
     The program process runs untrusted code, so every field is checked before it is believed.
@@ -206,7 +209,7 @@ def _parse_frames(buffer: bytearray, frames: list[Wire], n_grids: int) -> bool:
         if offset > len(buffer):
             return False
         payload = bytes(buffer[start:offset])
-        if len(frames) == n_grids or code >= len(STATUS_CODES):
+        if len(frames) == n_frames or code >= len(STATUS_CODES):
             return False
         if code == _OK:
             if not (1 <= rows <= MAX_SIDE and 1 <= cols <= MAX_SIDE and length == rows * cols):
