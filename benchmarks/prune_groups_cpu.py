@@ -3,10 +3,12 @@
 Pruning a program tries its line deletions in the sandbox: dozens of variants for a 25-line
 drawing program. ``Sandbox.run_groups`` runs each round of them in one program process;
 before, every variant got its own fork (~5 ms of CPU each against ~0.2 ms to run it). This
-runs the same search (pure search, so both modes sample the very same programs) twice on one
-sandbox and prints each epoch's execution seconds and the program processes forked:
+runs the same search twice on one sandbox and prints each epoch's execution seconds and the
+program processes forked. Pure search samples the very same programs in both runs; with
+``--learn`` (HER, where every kept program is pruned) both runs train on the same pruned
+programs, so on a CPU they sample the same ones too (the rows show whether they did):
 
-    python benchmarks/prune_groups_cpu.py --task 25-squares --epochs 4 --workers 1
+    python benchmarks/prune_groups_cpu.py --task 25-squares --epochs 4 --workers 1 [--learn]
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--workers", type=int, default=1, help="sandbox workers (the GPU table gives each search 1)")
     parser.add_argument("--sampling", default="4@0.1,28@0.9")
+    parser.add_argument("--learn", action="store_true", help="HER instead of pure search")
     args = parser.parse_args()
 
     from solver.cli import _sampling
@@ -49,16 +52,17 @@ def main() -> int:
     from solver.runner import load_parts
     from solver.tasks import toy_task
 
-    parts = load_parts(args.model, sampler="transformers", sandbox_workers=args.workers, learn=False)
-    config = HerConfig(max_epochs=args.epochs, max_new_tokens=700, seed=0, learn=False, splice=8, sampling=_sampling(args.sampling))
+    parts = load_parts(args.model, sampler="transformers", sandbox_workers=args.workers, learn=args.learn)
+    config = HerConfig(max_epochs=args.epochs, max_new_tokens=700, seed=0, learn=args.learn, splice=8, sampling=_sampling(args.sampling))
     rows = []
     for mode in ("one fork per variant", "groups"):
         sandbox = Counting(parts.sandbox, one_fork_each=mode == "one fork per variant")
         started = time.perf_counter()
         result = search_and_learn(toy_task(args.task).task, sampler=parts.sampler, sandbox=sandbox, tokenizer=parts.tokenizer,
-                                  learner=None, config=config)
+                                  learner=parts.learner, config=config)
         rows.append({
             "mode": mode,
+            "learn": args.learn,
             "execution_s": [round(e.execution_s, 2) for e in result.epochs],
             "forks": sandbox.forks,
             "valid": [e.valid for e in result.epochs],

@@ -142,6 +142,28 @@ def test_pure_search_never_trains_and_samples_the_base(sandbox):
     assert all(call[2] is None for call in sampler.calls) and len(result.epochs) == 2
 
 
+def test_pure_search_prunes_only_what_it_splices_and_its_solution(sandbox):
+    near = "def task(img):\n    draw_pixel(img, point=(0, 0), color=5)\n    draw_pixel(img, point=(0, 0), color=1)\n    return img\n"
+    bottom = "def task(img):\n    draw_pixel(img, point=(2, 0), color=4)\n    draw_pixel(img, point=(2, 0), color=1)\n    return img\n"
+    good = "def task(img):\n    draw_vertical_line(img, x=0, color=2)\n    draw_vertical_line(img, x=0, color=1)\n    return img\n"
+    sampler = ScriptedSampler([[near, bottom, PADDED], [good]])
+    pruned = []
+
+    class Recording:  # the sandbox, noting the programs it prunes
+        config = sandbox.config
+        run = sandbox.run
+
+        def run_groups(self, groups, grids):
+            pruned.extend(p for group in groups for p in group)
+            return sandbox.run_groups(groups, grids)
+
+    config = CONFIG.model_copy(update={"max_epochs": 2, "learn": False, "splice": 2})
+    result = search_and_learn(task(), sampler=sampler, sandbox=Recording(), tokenizer=TextTokenizer(), config=config)
+    assert result.solved and result.solution == GOOD  # pruned of its overdrawn line
+    assert any("color=5" in p for p in pruned) and any("color=4" in p for p in pruned)  # the two it spliced
+    assert not any("point=(1, 1)" in p for p in pruned)  # PADDED, the least accurate, was not pruned
+
+
 def test_deadline_stops_before_the_next_epoch(sandbox):
     sampler = ScriptedSampler([[NEAR]] * 5)
     result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), config=CONFIG, deadline=0.0)

@@ -28,7 +28,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -294,11 +294,21 @@ def search_and_learn(
             # ``distinct`` is sorted by length, so the first program kept per output is the shortest
             by_output[run.fingerprint] = (kept[0] if kept else program, run, votes)
         found: list[Found] = []
+        # Learning trains on every kept program, so each is pruned as it is kept; a search that
+        # does not learn prunes only what it splices and its solution (below): pruning is most of
+        # an epoch's execution, and search would otherwise spend its time on programs it drops.
+        pruning = config.prune and fmt.prunable
+        fingerprint_of: dict[str, str] = {}
+
+        def pruned(item: Found) -> Found:
+            program = _prune(item.program, frame_grids, fingerprint_of[item.program], sandbox)
+            return item if program == item.program else replace(item, program=program)
 
         def keep(program: str, run: Any, votes: int) -> None:
-            """Prune ``program``, score its outputs in the task's frame, make it a candidate."""
-            if config.prune and fmt.prunable:
+            """Prune ``program`` when learning, score its outputs in the task's frame, make it a candidate."""
+            if pruning and learning:
                 program = _prune(program, frame_grids, run.fingerprint, sandbox)
+            fingerprint_of[program] = run.fingerprint
             outputs = [augmentation.invert(o) for o in run.outputs]
             train_out = tuple(outputs[:n_train])
             item = Found(
@@ -319,6 +329,9 @@ def search_and_learn(
         # 3b. splice: the most accurate programs' bodies, two at a time, as programs of their own
         solved_by_sample = any(f.train_correct == n_train for f in found)
         if config.splice and fmt.prunable and not solved_by_sample and not out_of_time():
+            if pruning and not learning:
+                top = {id(f) for f in _ranked(found)[: config.splice]}
+                found = [pruned(f) if id(f) in top else f for f in found]
             spliced = list(dict.fromkeys(_splices(found, config.splice)))
             for program, run in zip(spliced, sandbox.run(spliced, frame_grids) if spliced else []):
                 if run.all_ok and run.fingerprint not in by_output:
@@ -337,7 +350,8 @@ def search_and_learn(
 
         # 4. stop when solved
         if found and metrics.best_train_correct == n_train:
-            result.solved, result.stop_reason, result.solution = True, "solved", best.program
+            solution = pruned(best).program if pruning and not learning else best.program
+            result.solved, result.stop_reason, result.solution = True, "solved", solution
             _finish_epoch(result, metrics, on_epoch, epoch_started)
             break
 
@@ -442,11 +456,18 @@ def _splices(found: list[Found], top: int) -> list[str]:
     Drawing programs are straight-line calls on ``img``, so any two bodies concatenate into a
     valid program (a later draw may cover an earlier one: pruning then removes it).
     """
-    # a program written otherwise (helpers first, another argument name) does not come apart cleanly
-    whole = [f for f in found if f.program.lstrip().startswith("def task(img):")]
-    ranked = sorted(whole, key=lambda f: (-f.train_correct, -f.pixel_accuracy, len(f.program)))
-    bodies = [body for body in (body_lines(f.program) for f in ranked) if body][:top]
+    bodies = [body for body in (body_lines(f.program) for f in _ranked(found)) if body][:top]
     return [assemble(a + b) for i, a in enumerate(bodies) for j, b in enumerate(bodies) if i != j]
+
+
+def _ranked(found: list[Found]) -> list[Found]:
+    """The programs ``_splices`` can take apart, most accurate first (shortest among equals).
+
+    A program written otherwise (helpers first, another argument name) does not come apart
+    cleanly and is left out.
+    """
+    whole = [f for f in found if f.program.lstrip().startswith("def task(img):")]
+    return sorted(whole, key=lambda f: (-f.train_correct, -f.pixel_accuracy, len(f.program)))
 
 
 def _program_of(completion: Any, fmt: PromptFormat) -> str:
