@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 _PARTS: Any = None  # one worker process's model, sampler, learner and sandbox
+_SEARCHING_SINCE = 0.0  # when this worker (and every other: all_loaded) began searching
 # what each row keeps of every epoch: enough to see where a run's time went and when it stalled
 EPOCH_FIELDS = ("samples", "valid", "tokens", "unfinished", "novel_outputs", "spliced", "too_long", "train_steps",
                 "sampling_s", "execution_s", "training_s", "best_pixel_accuracy")
@@ -37,13 +38,15 @@ def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, sta
     """Load one worker's parts. Loads take turns (``start_lock``): a vLLM engine sizes its KV
     cache from the GPU memory it sees free while it profiles, which another engine starting at
     the same moment would change. No search starts before every worker has loaded
-    (``all_loaded``), so no search's timings include other workers' start-up."""
-    global _PARTS
+    (``all_loaded``), so no search's timings include other workers' start-up. (A worker whose
+    load fails breaks the pool, and the executor then ends the workers waiting here.)"""
+    global _PARTS, _SEARCHING_SINCE
     from solver.runner import load_parts
 
     with start_lock:
         _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share)
-    all_loaded.wait(timeout=900)
+    all_loaded.wait()
+    _SEARCHING_SINCE = time.monotonic()
 
 
 def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +110,8 @@ def main() -> int:
     parser.add_argument("--modes", default="her,search", help="her, search or both")
     parser.add_argument("--jobs", type=int, default=1, help="searches run at once, each in its own process")
     parser.add_argument("--run-seconds", type=float, default=0, help="wall-time limit of one search (0: only --max-epochs)")
-    parser.add_argument("--budget-s", type=float, default=0, help="start no new search after this many seconds (0: no limit)")
+    parser.add_argument("--budget-s", type=float, default=0,
+                        help="start no new search this many seconds after searching began, once every worker had loaded (0: no limit)")
     parser.add_argument("--out", type=Path, default=Path("runs/her_toy_suite"))
     parser.add_argument("--sampling", default=None, help="samples per epoch as N@TEMPERATURE,... (default: HerConfig's 8@0.1,128@0.9)")
     parser.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend")
@@ -133,7 +137,7 @@ def main() -> int:
     context = multiprocessing.get_context("spawn")  # CUDA cannot be forked
     loading = (args.model, args.sampler, sandbox_workers, 1.0 / jobs, context.Lock(), context.Barrier(jobs))
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_load, initargs=loading) as pool, open(log_path, "a") as log:
-        pending = {pool.submit(_gated, run, hyper, started, args.budget_s): run for run in runs}
+        pending = {pool.submit(_gated, run, hyper, args.budget_s): run for run in runs}
         for future in as_completed(pending):
             row = future.result()
             if row is None:
@@ -150,9 +154,9 @@ def main() -> int:
     return 0
 
 
-def _gated(run: tuple[str, str, int], hyper: dict[str, Any], started: float, budget_s: float) -> dict[str, Any] | None:
+def _gated(run: tuple[str, str, int], hyper: dict[str, Any], budget_s: float) -> dict[str, Any] | None:
     """``_run`` unless the suite's budget is spent (then None: the run is skipped, not failed)."""
-    if budget_s and time.monotonic() - started > budget_s:
+    if budget_s and time.monotonic() - _SEARCHING_SINCE > budget_s:
         return None
     return _run(*run, hyper)
 

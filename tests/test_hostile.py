@@ -152,6 +152,32 @@ def test_all_programs_mixed_into_good_ones(sandbox, canary, listener):
     assert good_batch_seconds(sandbox) < 2 * normal_s + 0.5  # the next batch at normal speed
 
 
+def test_all_programs_in_groups_reach_nothing_outside_their_group(sandbox, canary, listener):
+    # run_groups shares one program process within a group (pruning's variants), so what a
+    # hostile program does may reach the good program after it in its group, by design; the
+    # groups of good programs around it, the files, the network and the processes stay clean.
+    port = listener.getsockname()[1]
+    runnable = [h for h in RUNNABLE if sandbox.network_blocked or h.kind != "network"]
+    groups = [[GOOD]]
+    for hostile in runnable:
+        groups += [[hostile.source(str(canary), port), GOOD], [GOOD]]
+    before = snapshot(canary)
+    normal_s = good_batch_seconds(sandbox)
+    start = time.monotonic()
+    results = sandbox.run_groups(groups, GRIDS)
+    elapsed = time.monotonic() - start
+    for group in results[::2]:
+        check_good(group[0])
+    assert all(len(result.results) == len(GRIDS) for group in results for result in group)
+    hangs = sum(any(r.status is Status.TIMEOUT for r in group[0].results) for group in results[1::2])
+    assert elapsed < hangs * TIMEOUT_S / 2 + 2 * normal_s + 2 * GRACE_S + len(runnable) * 0.05
+    assert snapshot(canary) == before
+    assert strays(sandbox) == []
+    if sandbox.network_blocked:
+        assert nobody_connected(listener)
+    assert good_batch_seconds(sandbox) < 2 * normal_s + 0.5
+
+
 def test_the_network_is_blocked_for_a_root_worker(sandbox, listener):
     if os.geteuid() != 0:
         pytest.skip("only a root worker can unshare a network namespace; see docs/SECURITY.md")

@@ -111,14 +111,30 @@ def test_run_groups_gives_what_run_gives(sandbox):
         assert one.fingerprint == other.fingerprint
 
 
-def test_a_hang_in_a_group_times_out_the_rest_of_it(sandbox):
+def test_a_hang_in_a_group_costs_that_program_only(sandbox):
     hang = body("while True:", "    pass")
     start = time.monotonic()
-    first, second = sandbox.run_groups([[IDENTITY, hang, IDENTITY], [IDENTITY]], GRIDS[:2])
-    assert time.monotonic() - start < 3 * TIMEOUT_S + GRACE_S
-    assert [r.all_ok for r in first] == [True, False, False]
-    assert {g.status for r in first[1:] for g in r.results} == {Status.TIMEOUT}
+    first, second = sandbox.run_groups([[IDENTITY, hang, IDENTITY, GOOD], [IDENTITY]], GRIDS[:2])
+    assert time.monotonic() - start < TIMEOUT_S + GRACE_S  # one timeout, not the group's four
+    assert [r.all_ok for r in first] == [True, False, True, True]
+    assert {g.status for g in first[1].results} == {Status.TIMEOUT}
+    assert [o.tolist() for o in first[3].outputs] == [expected(GOOD, g).tolist() for g in GRIDS[:2]]
     assert second[0].all_ok
+
+
+def test_a_program_that_kills_its_process_in_a_group_costs_that_program_only(sandbox):
+    dies = body("import os", "os._exit(3)")
+    results = sandbox.run_groups([[IDENTITY, dies, IDENTITY]], GRIDS[:2])[0]
+    assert [r.all_ok for r in results] == [True, False, True]
+    assert {g.status for g in results[1].results} == {Status.CRASHED}
+
+
+def test_a_slow_group_is_not_taken_for_a_stuck_worker(monkeypatch):
+    monkeypatch.setattr(pool_module, "BACKSTOP_GRACE_S", 0.2)
+    slow = body("import time", "time.sleep(0.3)", "return img")  # 8 x 0.3 s: past timeout + grace
+    with Sandbox(SandboxConfig(workers=1, timeout_s=0.5)) as box:
+        results = box.run_groups([[slow] * 8], GRIDS[:1])[0]
+    assert all(r.all_ok for r in results)
 
 
 def test_programs_of_a_group_start_from_fresh_globals(sandbox):
@@ -479,6 +495,10 @@ def test_bad_inputs_are_programmer_errors(sandbox):
         sandbox.run_each([(IDENTITY, [np.zeros(3)])])
     with pytest.raises(ValueError, match=r"programs\[1\] must be source text"):
         sandbox.run([IDENTITY, None], GRIDS)
+    with pytest.raises(ValueError, match=r"groups\[0\]\[1\] must be source text"):
+        sandbox.run_groups([[IDENTITY, 3]], GRIDS)
+    with pytest.raises(ValueError, match=r"groups\[1\] must be a list of program sources"):
+        sandbox.run_groups([[IDENTITY], IDENTITY], GRIDS)
 
 
 def test_an_unknown_dsl_fails_at_start(sandbox):

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # HER against pure search on the toy tasks with the embedded drawing model, on the GPU machine.
 # Run from the repository root; wheels for what the image lacks are in .whl/.
-#   bash benchmarks/gpu/her_toy_suite.sh OUT_DIR CALL_SECONDS [her_toy_suite.py flags...]
+#   [RUN_SECONDS=180] [LOAD_SECONDS=60] bash benchmarks/gpu/her_toy_suite.sh OUT_DIR CALL_SECONDS [her_toy_suite.py flags...]
 # The suite's log lives in $RUNS (default runs/her_toy_suite_gpu/, git-ignored): carry it to the
 # next call and the suite goes on where it stopped (runs already logged are not run again).
-# With --sampler vllm, vLLM must be installed in /root/site first (her_vllm_session.sh does it). The suite starts no
-# new search after CALL_SECONDS - 220 s, so that searches in flight (3 minutes at most each)
-# end inside the call; a GPU utilisation trace is written beside the results.
+# With --sampler vllm, vLLM must be installed in /root/site first (her_vllm_session.sh does it).
+# Each search gets RUN_SECONDS; the workers' start-up (model loads; vLLM engines one at a time,
+# about 70 s each) must fit in LOAD_SECONDS; no new search starts after CALL_SECONDS -
+# LOAD_SECONDS - RUN_SECONDS - 40 s of searching, so that searches in flight end inside the call.
+# A GPU utilisation trace is written beside the results.
 set -euo pipefail
 OUT_DIR=${1:?output folder}
 CALL_SECONDS=${2:?seconds this call may take}
@@ -25,9 +27,11 @@ export PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | tee "$OUT_DIR/gpu.txt"
 nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 5 > "$OUT_DIR/gpu_trace.csv" &
 trace=$!
-budget=$((CALL_SECONDS - 220))
+RUN_SECONDS=${RUN_SECONDS:-180}
+LOAD_SECONDS=${LOAD_SECONDS:-60}
+budget=$((CALL_SECONDS - LOAD_SECONDS - RUN_SECONDS - 40))
 timeout $((CALL_SECONDS - 15)) python3 benchmarks/her_toy_suite.py --model models/drawing-small --sampler transformers \
-  --run-seconds 180 --budget-s "$budget" --out "$RUNS" "$@" 2>&1 | grep -v "it/s\]" > "$OUT_DIR/suite.log" || true
+  --run-seconds "$RUN_SECONDS" --budget-s "$budget" --out "$RUNS" "$@" 2>&1 | grep -v "it/s\]" > "$OUT_DIR/suite.log" || true
 kill $trace || true
 cp "$RUNS/runs.jsonl" "$RUNS/table.md" "$OUT_DIR/" 2>/dev/null || true
 tail -20 "$OUT_DIR/suite.log"

@@ -302,6 +302,7 @@ def search_and_learn(
 
         def pruned(item: Found) -> Found:
             program = _prune(item.program, frame_grids, fingerprint_of[item.program], sandbox)
+            fingerprint_of[program] = fingerprint_of[item.program]
             return item if program == item.program else replace(item, program=program)
 
         def keep(program: str, run: Any, votes: int) -> None:

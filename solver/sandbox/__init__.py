@@ -25,6 +25,9 @@ Isolation model
   globals, files in its directory) dies with it and the next program never sees it. This
   costs ~5-6 ms of CPU per program on the 2-core dev VM, mostly fork + exit: ~1,400 runs/s
   (programs x grids, 4 grids per program) on its 2 cores (benchmarks/sandbox_throughput.py).
+  ``run_groups`` is the exception: a group's programs (pruning's variants of one program) share
+  one program process, one after another, so a program there can reach the ones after it in its
+  group (docs/SECURITY.md); the HER loop reruns what it keeps from a group alone.
 - The program process locks itself down before compiling anything: its own process group;
   fds 0/1/2 on /dev/null and every other fd closed but its result pipe; cwd in a private,
   emptied-after-every-program directory; RLIMIT_AS = what it maps at fork + ``memory_mb``;

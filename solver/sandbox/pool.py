@@ -4,7 +4,8 @@ The parent starts ``workers`` long-lived worker processes (``worker.py``), sends
 small chunks (at most 4 programs, so that a worker never waits for work and no worker is left
 with a long queue at the end of a batch), and puts each program's result in its input slot.
 It does not trust workers to stay alive: a worker that dies, or that sends nothing for
-``timeout_s`` + 5 s while it has work, is killed and replaced; the program it was running gets
+``timeout_s`` (times the programs of the group it runs) + 5 s while it has work, is killed and
+replaced; the program (or group) it was running gets
 CRASHED (or TIMEOUT), the rest of its queue goes to the front of the line, and the batch goes
 on. All parent I/O is non-blocking and driven by one selector loop, so a stuck worker can
 never stall the parent.
@@ -175,7 +176,7 @@ class Sandbox:
             ``GridResult`` per grid in ``grids`` order.
         """
         checked = _check_grids(grids, "grids")
-        return [group[0] for group in self._execute([((_check_source(p, i),), checked) for i, p in enumerate(programs)])]
+        return [group[0] for group in self._execute([((_check_source(p, f"programs[{i}]"),), checked) for i, p in enumerate(programs)])]
 
     def run_each(self, jobs: Sequence[tuple[str, Sequence[np.ndarray]]]) -> list[ProgramResult]:
         """Run each program on its own grids: ``jobs[i] = (source, grids)``.
@@ -183,7 +184,7 @@ class Sandbox:
         Returns:
             One ``ProgramResult`` per job, in ``jobs`` order, each in that job's grid order.
         """
-        checked = [((_check_source(source, i),), _check_grids(grids, f"jobs[{i}] grids")) for i, (source, grids) in enumerate(jobs)]
+        checked = [((_check_source(source, f"jobs[{i}] source"),), _check_grids(grids, f"jobs[{i}] grids")) for i, (source, grids) in enumerate(jobs)]
         return [group[0] for group in self._execute(checked)]
 
     def run_groups(self, groups: Sequence[Sequence[str]], grids: Sequence[np.ndarray]) -> list[list[ProgramResult]]:
@@ -202,7 +203,10 @@ class Sandbox:
             One list per group, in ``groups`` order, of one ``ProgramResult`` per program.
         """
         checked = _check_grids(grids, "grids")
-        jobs = [(tuple(_check_source(p, i) for p in group), checked) for i, group in enumerate(groups)]
+        for i, group in enumerate(groups):
+            if isinstance(group, str):
+                raise ValueError(f"groups[{i}] must be a list of program sources, got one str")
+        jobs = [(tuple(_check_source(p, f"groups[{i}][{j}]") for j, p in enumerate(group)), checked) for i, group in enumerate(groups)]
         return self._execute(jobs)
 
     # -- the event loop ---------------------------------------------------------------------
@@ -314,8 +318,8 @@ class Sandbox:
             culprit = worker.in_flight.popleft()
             if status is Status.TIMEOUT:
                 reason = (
-                    f"worker stopped answering: no result {self.config.timeout_s:g} s"
-                    f" + {BACKSTOP_GRACE_S:g} s after the program could start"
+                    f"worker stopped answering: no result {self.config.timeout_s:g} s per program"
+                    f" + {BACKSTOP_GRACE_S:g} s after the job could start"
                 )
             else:
                 reason = f"worker process {died}"
@@ -383,10 +387,10 @@ def _describe_exit(returncode: int | None) -> str:
     return f"exited with status {returncode}"
 
 
-def _check_source(source: Any, index: int) -> str:
+def _check_source(source: Any, what: str) -> str:
     if not isinstance(source, str):
         kind = type(source).__name__
-        raise ValueError(f"programs[{index}] must be source text (str), got {kind}")
+        raise ValueError(f"{what} must be source text (str), got {kind}")
     return source
 
 

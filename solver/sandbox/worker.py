@@ -107,18 +107,34 @@ def run_job(
     sources: Sequence[str],
     grids: Sequence[np.ndarray],
 ) -> list[Wire]:
-    """Run ``sources`` one after another on ``grids`` in one forked, locked-down process; one
+    """Run ``sources`` one after another on ``grids`` in forked, locked-down processes; one
     wire per source and grid, source by source.
 
-    The deadline is ``timeout_s`` of wall clock per source from the fork. When it passes, or
-    the process dies, every frame without a result gets TIMEOUT, MEMORY or CRASHED; those with
-    one keep it.
+    One process runs them all while they behave. Each source has ``timeout_s`` of wall clock
+    from the moment the one before it finished. When a source runs out of time, or its process
+    dies, its grids without a result get TIMEOUT, MEMORY or CRASHED (those with one keep it),
+    and the sources after it go on in a new process: a hang costs one source, not its group.
     """
+    wires: list[Wire] = []
+    while len(wires) < len(sources) * len(grids):
+        wires += _run_in_one_process(lockdown, namespace, entry, timeout_s, sources[len(wires) // len(grids) :], grids)
+    return wires
+
+
+def _run_in_one_process(
+    lockdown: child.Lockdown,
+    namespace: dict[str, Any],
+    entry: child.Entry,
+    timeout_s: float,
+    sources: Sequence[str],
+    grids: Sequence[np.ndarray],
+) -> list[Wire]:
+    """Fork one program process for ``sources``; the wires of the sources it finished and of
+    the one it failed on, if any (whole sources: a multiple of ``len(grids)`` wires)."""
     expected = len(sources) * len(grids)
     read_fd, write_fd = os.pipe()
     mapped = child.mapped_bytes()
     gc.freeze()  # the child's collector then skips the worker's objects: fewer page copies
-    start = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the program process
         os.close(read_fd)
@@ -131,7 +147,7 @@ def run_job(
     pidfd = os.pidfd_open(pid)
     buffer = bytearray()
     try:
-        timed_out = not _wait(read_fd, pidfd, buffer, expected, start + timeout_s * len(sources))
+        timed_out = not _wait(read_fd, pidfd, buffer, len(sources), len(grids), timeout_s)
     finally:
         _kill_group(pid)
         _, wait_status = os.waitpid(pid, 0)
@@ -148,22 +164,29 @@ def run_job(
         status, reason = Status.TIMEOUT, f"timed out after {timeout_s:g} s"
     else:
         status, reason = _death_reason(wait_status)
-    return frames + [(CODE_OF[status], None, 0, 0, reason)] * (expected - len(frames))
+    failed_source_end = (len(frames) // len(grids) + 1) * len(grids)
+    return frames + [(CODE_OF[status], None, 0, 0, reason)] * (failed_source_end - len(frames))
 
 
-def _wait(read_fd: int, pidfd: int, buffer: bytearray, n_frames: int, deadline: float) -> bool:
-    """Wait until the program process exits (True) or ``deadline`` passes (False).
+def _wait(read_fd: int, pidfd: int, buffer: bytearray, n_sources: int, n_grids: int, timeout_s: float) -> bool:
+    """Wait until the program process exits (True) or a source's deadline passes (False).
 
-    When the pipe can hold every frame (up to 72 frames, sources x grids), the worker sleeps on the process
+    A source's deadline is ``timeout_s`` after the previous source's last frame (after the fork
+    for the first), and never later than ``n_sources * timeout_s`` after the fork. For one
+    source whose frames fit in the pipe (up to 72 grids), the worker sleeps on the process
     alone and wakes once per program instead of once per grid (about 0.3 ms less CPU per
-    4-grid program, ~5%). Otherwise it also reads the pipe into ``buffer`` so that the
-    writer never blocks.
+    4-grid program, ~5%). Otherwise it also reads the pipe into ``buffer``, so that the writer
+    never blocks and the worker sees each source finish.
     """
+    start = time.monotonic()
+    last_deadline = start + n_sources * timeout_s
+    deadline = start + timeout_s
     poller = select.poll()
     poller.register(pidfd, select.POLLIN)
-    watch_pipe = n_frames * _MAX_FRAME_BYTES > _PIPE_BYTES
+    watch_pipe = n_sources > 1 or n_grids * _MAX_FRAME_BYTES > _PIPE_BYTES
     if watch_pipe:
         poller.register(read_fd, select.POLLIN)
+    counted, offset = 0, 0  # complete frames seen in ``buffer``, and where the next one starts
     while True:
         remaining_ms = (deadline - time.monotonic()) * 1000
         if remaining_ms <= 0:
@@ -171,9 +194,27 @@ def _wait(read_fd: int, pidfd: int, buffer: bytearray, n_frames: int, deadline: 
         ready = [fd for fd, _ in poller.poll(max(1, int(remaining_ms) + 1))]
         if pidfd in ready:
             return True
-        if watch_pipe and read_fd in ready and not _read_some(read_fd, buffer):
-            poller.unregister(read_fd)  # it closed the pipe: wait for the exit alone
-            watch_pipe = False
+        if watch_pipe and read_fd in ready:
+            if not _read_some(read_fd, buffer):
+                poller.unregister(read_fd)  # it closed the pipe: wait for the exit alone
+                watch_pipe = False
+                continue
+            done_before = counted // n_grids if n_grids else 0
+            counted, offset = _count_frames(buffer, counted, offset)
+            if n_grids and counted // n_grids > done_before:  # a source finished: the next one's clock starts
+                deadline = min(time.monotonic() + timeout_s, last_deadline)
+
+
+def _count_frames(buffer: bytearray, counted: int, offset: int) -> tuple[int, int]:
+    """Complete frames in ``buffer`` from ``offset`` on, by their headers only (the worker
+    checks them properly in ``_parse_frames``); the new count and the offset after them."""
+    while len(buffer) - offset >= CHILD_HEADER.size:
+        length = CHILD_HEADER.unpack_from(buffer, offset)[3]
+        if len(buffer) - offset - CHILD_HEADER.size < length:
+            break
+        offset += CHILD_HEADER.size + length
+        counted += 1
+    return counted, offset
 
 
 def _drain(read_fd: int, buffer: bytearray) -> None:
