@@ -117,20 +117,17 @@ def run_job(
     """
     wires: list[Wire] = []
     while len(wires) < len(sources) * len(grids):
-        wires += _run_in_one_process(lockdown, namespace, entry, timeout_s, sources[len(wires) // len(grids) :], grids)
+        rest = sources[len(wires) // len(grids) :]
+        wires += _run_in_one_process(lockdown, namespace, entry, timeout_s, (rest, grids))
     return wires
 
 
 def _run_in_one_process(
-    lockdown: child.Lockdown,
-    namespace: dict[str, Any],
-    entry: child.Entry,
-    timeout_s: float,
-    sources: Sequence[str],
-    grids: Sequence[np.ndarray],
+    lockdown: child.Lockdown, namespace: dict[str, Any], entry: child.Entry, timeout_s: float, job: tuple[Sequence[str], Sequence[np.ndarray]]
 ) -> list[Wire]:
-    """Fork one program process for ``sources``; the wires of the sources it finished and of
-    the one it failed on, if any (whole sources: a multiple of ``len(grids)`` wires)."""
+    """Fork one program process for the job's sources; the wires of the sources it finished and
+    of the one it failed on, if any (whole sources: a multiple of ``len(grids)`` wires)."""
+    sources, grids = job
     expected = len(sources) * len(grids)
     read_fd, write_fd = os.pipe()
     mapped = child.mapped_bytes()
