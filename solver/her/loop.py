@@ -56,6 +56,7 @@ class Found:
     pixel_accuracy: float
     votes: int  # how many samples of its epoch produced the same outputs
     augmentation: Augmentation = Augmentation()  # the frame it was sampled and run in (outputs above are mapped back)
+    fingerprint: str = ""  # of its outputs in that frame, as the sandbox gave it: what pruning must keep
 
 
 @dataclass
@@ -298,18 +299,15 @@ def search_and_learn(
         # does not learn prunes only what it splices and its solution (below): pruning is most of
         # an epoch's execution, and search would otherwise spend its time on programs it drops.
         pruning = config.prune and fmt.prunable
-        fingerprint_of: dict[str, str] = {}
 
         def pruned(item: Found) -> Found:
-            program = _prune(item.program, frame_grids, fingerprint_of[item.program], sandbox)
-            fingerprint_of[program] = fingerprint_of[item.program]
+            program = _prune(item.program, frame_grids, item.fingerprint, sandbox)
             return item if program == item.program else replace(item, program=program)
 
         def keep(program: str, run: Any, votes: int) -> None:
             """Prune ``program`` when learning, score its outputs in the task's frame, make it a candidate."""
             if pruning and learning:
                 program = _prune(program, frame_grids, run.fingerprint, sandbox)
-            fingerprint_of[program] = run.fingerprint
             outputs = [augmentation.invert(o) for o in run.outputs]
             train_out = tuple(outputs[:n_train])
             item = Found(
@@ -320,6 +318,7 @@ def search_and_learn(
                 pixel_accuracy=mean_pixel_accuracy(train_out, train_targets),
                 votes=votes,
                 augmentation=augmentation,
+                fingerprint=run.fingerprint,
             )
             found.append(item)
             result.candidates.append(Candidate(tuple(o.tolist() for o in item.test_outputs), item.train_correct, len(program), votes))

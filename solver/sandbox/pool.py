@@ -196,8 +196,9 @@ class Sandbox:
         and its fork and exit cost ~5 ms. The price is isolation inside a group: a program
         that changes the DSL, numpy or builtins changes them for the programs after it in its
         group, so a caller that relies on a group's result should run that program alone once.
-        Each program still gets ``timeout_s`` and ``cpu_time_s`` (the group's process gets
-        their sum); one that hangs uses up the group's time and the rest get TIMEOUT.
+        Each program still gets ``timeout_s`` (from when the one before it finished) and
+        ``cpu_time_s``; one that hangs or kills its process costs its own result, and the rest
+        of its group go on in a new process (``worker.run_job``).
 
         Returns:
             One list per group, in ``groups`` order, of one ``ProgramResult`` per program.
