@@ -34,17 +34,25 @@ EPOCH_FIELDS = ("samples", "valid", "tokens", "unfinished", "novel_outputs", "sp
                 "sampling_s", "execution_s", "training_s", "best_pixel_accuracy")
 
 
-def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, start_lock: Any, all_loaded: Any) -> None:
-    """Load one worker's parts. Loads take turns (``start_lock``): a vLLM engine sizes its KV
-    cache from the GPU memory it sees free while it profiles, which another engine starting at
-    the same moment would change. No search starts before every worker has loaded
+def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, first_lock: Any, first_done: Any, all_loaded: Any) -> None:
+    """Load one worker's parts. The first worker loads alone, so that vLLM compiles the model
+    once into its on-disk cache; the others then load together (with ``gpu_share`` below 1 an
+    engine's KV cache has a fixed size, so engines starting at once do not disturb each other)
+    and find the compiled graphs there. No search starts before every worker has loaded
     (``all_loaded``), so no search's timings include other workers' start-up. (A worker whose
     load fails breaks the pool, and the executor then ends the workers waiting here.)"""
     global _PARTS, _SEARCHING_SINCE
     from solver.runner import load_parts
 
-    with start_lock:
+    started = time.monotonic()
+    with first_lock:
+        alone = not first_done.is_set()
+        if alone:
+            _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share)
+            first_done.set()
+    if not alone:
         _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share)
+    print(f"worker {os.getpid()} loaded{' first' if alone else ''}, {time.monotonic() - started:.0f} s after start", flush=True)
     all_loaded.wait()
     _SEARCHING_SINCE = time.monotonic()
 
@@ -135,7 +143,7 @@ def main() -> int:
     sandbox_workers = max(1, usable_cores() // jobs)
     started = time.monotonic()
     context = multiprocessing.get_context("spawn")  # CUDA cannot be forked
-    loading = (args.model, args.sampler, sandbox_workers, 1.0 / jobs, context.Lock(), context.Barrier(jobs))
+    loading = (args.model, args.sampler, sandbox_workers, 1.0 / jobs, context.Lock(), context.Event(), context.Barrier(jobs))
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_load, initargs=loading) as pool, open(log_path, "a") as log:
         pending = {pool.submit(_gated, run, hyper, args.budget_s): run for run in runs}
         for future in as_completed(pending):

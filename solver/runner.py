@@ -62,14 +62,15 @@ def load_parts(
     runs programs with: the model writes programs of its format. ``sampler`` picks the backend:
     ``vllm`` (the production one; needs vLLM and a GPU), ``transformers``, or ``auto`` = vLLM
     when it imports and a GPU is visible, else transformers. ``gpu_share``: the fraction of the
-    GPU this process may fill (other workers share it); vLLM's memory fraction is scaled by it.
+    GPU this process may fill (other workers share it); vLLM's memory fraction is scaled by it,
+    and below 1 the engine's KV cache gets a fixed size, so workers of one GPU can start at once.
     """
     from solver.learner import Learner, LearnerConfig
     from solver.models import load_model
     from solver.models.factory import load_chat_tokenizer
     from solver.prompting import prompt_format as find_prompt_format
     from solver.sampler import TransformersSampler, VllmSampler, vllm_available
-    from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION
+    from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION, shared_kv_cache_bytes
     from solver.sandbox import Sandbox, SandboxConfig
 
     if not 0 < gpu_share <= 1:
@@ -84,8 +85,12 @@ def load_parts(
         model, tokenizer = None, load_chat_tokenizer(model_dir)
     learner = Learner(model, tokenizer, LearnerConfig()) if learn else None
     if use_vllm:
+        import torch
+
+        fraction = GPU_MEMORY_FRACTION * gpu_share
+        cache = shared_kv_cache_bytes(model_dir, fraction, torch.cuda.mem_get_info()[1]) if gpu_share < 1 else None
         backend = VllmSampler(model_dir, tokenizer, max_lora_rank=max(32, learner.config.lora_rank if learner else 0),
-                              gpu_memory_utilization=GPU_MEMORY_FRACTION * gpu_share)
+                              gpu_memory_utilization=fraction, kv_cache_memory_bytes=cache)
     else:
         backend = TransformersSampler(learner.model if learner else model, tokenizer)
     workers = {} if sandbox_workers is None else {"workers": sandbox_workers}

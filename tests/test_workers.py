@@ -15,7 +15,7 @@ import pytest
 from solver.her import HerConfig, SamplingSetting
 from solver.models.default import build_random_model
 from solver.runner import load_parts, solve_tasks
-from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION
+from solver.sampler.vllm_backend import ENGINE_OVERHEAD_BYTES, GPU_MEMORY_FRACTION, shared_kv_cache_bytes
 from solver.schedule import ScheduleConfig
 from solver.submission import validate_submission
 from solver.tasks import toy_task, toy_task_names
@@ -142,7 +142,10 @@ def test_a_worker_that_cannot_load_is_retired(tasks, tmp_path):
 
 
 def test_vllm_without_learning_loads_no_transformers_model(model_dir, monkeypatch):
-    """Pure search on vLLM needs the tokenizer only: a second copy of the weights would hold GPU memory."""
+    """Pure search on vLLM needs the tokenizer only: a second copy of the weights would hold GPU
+    memory. A worker that shares its GPU gets a fixed KV cache, sized from its share."""
+    import torch
+
     import solver.models
     import solver.sampler
 
@@ -150,18 +153,32 @@ def test_vllm_without_learning_loads_no_transformers_model(model_dir, monkeypatc
         raise AssertionError("load_model called")
 
     class FakeVllm:
-        def __init__(self, folder, tokenizer, max_lora_rank, gpu_memory_utilization):
-            self.folder, self.tokenizer, self.fraction = folder, tokenizer, gpu_memory_utilization
+        def __init__(self, folder, tokenizer, max_lora_rank, gpu_memory_utilization, kv_cache_memory_bytes):
+            self.folder, self.tokenizer, self.fraction, self.cache = folder, tokenizer, gpu_memory_utilization, kv_cache_memory_bytes
 
+    gpu_bytes = 80 << 30
     monkeypatch.setattr(solver.models, "load_model", no_model)
     monkeypatch.setattr(solver.sampler, "VllmSampler", FakeVllm)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda: (gpu_bytes, gpu_bytes))
     parts = load_parts(model_dir, device="cpu", learn=False, sandbox_workers=1, sampler="vllm", gpu_share=0.5)
+    alone = load_parts(model_dir, device="cpu", learn=False, sandbox_workers=1, sampler="vllm")
     try:
         assert isinstance(parts.sampler, FakeVllm) and parts.learner is None
         assert parts.sampler.fraction == pytest.approx(GPU_MEMORY_FRACTION / 2)  # another worker shares the GPU
+        assert parts.sampler.cache == shared_kv_cache_bytes(model_dir, GPU_MEMORY_FRACTION / 2, gpu_bytes)
+        assert alone.sampler.cache is None and alone.sampler.fraction == GPU_MEMORY_FRACTION  # measured, as vLLM does
         assert parts.tokenizer.pad_token_id is not None and parts.sampler.tokenizer is parts.tokenizer
     finally:
         parts.sandbox.close()
+        alone.sandbox.close()
+
+
+def test_shared_kv_cache_is_the_share_less_weights_and_overhead(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"\0" * 1000)
+    (tmp_path / "config.json").write_text("{}")  # only weights count
+    assert shared_kv_cache_bytes(tmp_path, 0.25, 16 << 30) == (4 << 30) - 2000 - ENGINE_OVERHEAD_BYTES
+    with pytest.raises(ValueError, match="fewer workers per GPU"):
+        shared_kv_cache_bytes(tmp_path, 0.05, 16 << 30)  # 0.8 GiB: less than the overhead
 
 
 def test_workers_on_one_gpu_load_one_at_a_time():

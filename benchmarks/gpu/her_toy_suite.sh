@@ -5,8 +5,8 @@
 # The suite's log lives in $RUNS (default runs/her_toy_suite_gpu/, git-ignored): carry it to the
 # next call and the suite goes on where it stopped (runs already logged are not run again).
 # With --sampler vllm, vLLM must be installed in /root/site first (her_vllm_session.sh does it).
-# Each search gets RUN_SECONDS; the workers' start-up (model loads; vLLM engines one at a time,
-# about 70 s each) must fit in LOAD_SECONDS; no new search starts after CALL_SECONDS -
+# Each search gets RUN_SECONDS; the workers' start-up (model loads; with vLLM, the first engine
+# alone, about 70 s, then the rest together) must fit in LOAD_SECONDS; no new search starts after CALL_SECONDS -
 # LOAD_SECONDS - RUN_SECONDS - 40 s of searching, so that searches in flight end inside the call.
 # A GPU utilisation trace is written beside the results.
 set -euo pipefail

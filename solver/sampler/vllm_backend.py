@@ -18,6 +18,11 @@ Choices, and why:
   for training; ``gpu_memory_utilization`` (default 0.45) leaves it the rest. For the models this
   project serves (5.9M to 0.5B parameters) weights are small next to the KV cache, so a fraction
   is simpler than sleep/wake between phases.
+- **Several engines on one GPU start together.** Left to itself an engine sizes its KV cache
+  from the free memory it measures while it starts, which another engine starting beside it
+  changes (vLLM then fails its profiling check, or takes the wrong size). An engine that shares
+  its GPU gets a fixed cache size instead (``kv_cache_memory_bytes``, ``shared_kv_cache_bytes``),
+  so nothing it sizes depends on its neighbours and all of them can start at once.
 - **Several tasks' requests in one call**: ``generate`` takes prompts with different params and
   adapters in one engine call (``generate_many``), so the GPU samples for several tasks at once.
 """
@@ -50,6 +55,23 @@ def vllm_available() -> bool:
 
 
 GPU_MEMORY_FRACTION = 0.45  # vLLM's share of a GPU it has to itself; the learner trains in the rest
+# what an engine holds besides its KV cache and weights: activations of the profiling pass, CUDA
+# graphs, LoRA slots (a 0.5B model at rank 32, 8 slots: about 0.3 GiB)
+ENGINE_OVERHEAD_BYTES = 1 << 30
+
+
+def shared_kv_cache_bytes(model_dir: str | Path, memory_fraction: float, total_bytes: int) -> int:
+    """The KV cache of an engine that may fill ``memory_fraction`` of a GPU of ``total_bytes``.
+
+    Its share less the weights, the same again for activations that scale with them, and
+    ``ENGINE_OVERHEAD_BYTES``. Raises when nothing is left: more workers than the GPU can hold.
+    """
+    weights = sum(f.stat().st_size for f in Path(model_dir).glob("*.safetensors"))
+    cache = int(memory_fraction * total_bytes) - 2 * weights - ENGINE_OVERHEAD_BYTES
+    if cache <= 0:
+        raise ValueError(f"{memory_fraction:.3f} of a {total_bytes / 2**30:.0f} GiB GPU leaves no KV cache for {model_dir} "
+                         f"({weights / 2**30:.2f} GiB of weights): fewer workers per GPU")
+    return cache
 
 
 class VllmSampler(Sampler):
@@ -62,6 +84,8 @@ class VllmSampler(Sampler):
         gpu_memory_utilization: fraction of the GPU vLLM may take (weights + KV cache).
         max_model_len: longest prompt + completion in tokens; None = the model's.
         enforce_eager: skip CUDA graph capture (faster start-up, slower decoding).
+        kv_cache_memory_bytes: a fixed KV cache size instead of one measured from free memory
+            (``shared_kv_cache_bytes``): for an engine that shares its GPU with others starting.
         max_loras: adapters held on the GPU at once: the tasks whose requests share a batch.
         dtype: the weights' dtype in vLLM's words ("auto" = the checkpoint's).
         seed: the engine's seed.
@@ -76,6 +100,7 @@ class VllmSampler(Sampler):
         gpu_memory_utilization: float = GPU_MEMORY_FRACTION,
         max_model_len: int | None = None,
         enforce_eager: bool = False,
+        kv_cache_memory_bytes: int | None = None,
         max_loras: int = 8,
         dtype: str = "auto",
         seed: int = 0,
@@ -97,6 +122,7 @@ class VllmSampler(Sampler):
             gpu_memory_utilization=gpu_memory_utilization,
             max_model_len=max_model_len,
             enforce_eager=enforce_eager,
+            kv_cache_memory_bytes=kv_cache_memory_bytes,
             enable_prefix_caching=True,
             seed=seed,
         )
