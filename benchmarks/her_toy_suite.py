@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -52,6 +53,9 @@ def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, fir
             first_done.set()
     if not alone:
         _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share)
+    # a pool worker's exit joins its non-daemon children (vLLM's engine) before atexit handlers
+    # run: without closing the parts first it would wait forever (it did, 2026-12-02)
+    multiprocessing.util.Finalize(None, _PARTS.close, exitpriority=10)
     print(f"worker {os.getpid()} loaded{' first' if alone else ''}, {time.monotonic() - started:.0f} s after start", flush=True)
     all_loaded.wait()
     _SEARCHING_SINCE = time.monotonic()

@@ -43,7 +43,9 @@ class SolverParts:
     sandbox: Any
 
     def close(self) -> None:
+        """Stop the sandbox's workers and the sampler's engine (vLLM runs one in a child process)."""
         self.sandbox.close()
+        self.sampler.close()
 
 
 def load_parts(

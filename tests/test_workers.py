@@ -211,3 +211,21 @@ def test_workers_on_one_gpu_load_one_at_a_time():
         assert after_kill
     with gpu_load_lock(None, wait_s=0) as cpu:  # a CPU worker takes no lock
         assert cpu
+
+
+def test_closing_parts_stops_the_vllm_engine_and_deletes_its_adapters(tmp_path):
+    """vLLM's engine is a non-daemon child process: a worker that exits without stopping it waits
+    for it forever (multiprocessing joins such children at exit). Closing the parts stops it."""
+    from types import SimpleNamespace
+
+    from solver.runner import SolverParts
+    from solver.sampler import VllmSampler
+
+    stopped = []
+    sampler = VllmSampler.__new__(VllmSampler)  # no engine here: the engine client is faked
+    sampler.llm = SimpleNamespace(llm_engine=SimpleNamespace(engine_core=SimpleNamespace(shutdown=lambda: stopped.append(True))))
+    sampler._adapter_dir = tmp_path / "adapters"
+    (sampler._adapter_dir / "v1").mkdir(parents=True)
+    closed = []
+    SolverParts(tokenizer=None, sampler=sampler, learner=None, sandbox=SimpleNamespace(close=lambda: closed.append(True))).close()
+    assert stopped == [True] and closed == [True] and not sampler._adapter_dir.exists()

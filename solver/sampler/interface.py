@@ -111,6 +111,14 @@ class Sampler(ABC):
         """
         return learner.adapter_ref
 
+    def close(self) -> None:
+        """Release what the backend holds outside this process's memory (engine processes, files).
+
+        In-process backends hold nothing of the kind; vLLM's engine runs in a child process that
+        must be stopped before this process exits: ``multiprocessing`` joins its non-daemon
+        children at exit, before the engine's own cleanup runs, and would wait forever.
+        """
+
     @abstractmethod
     def generate(
         self,

@@ -129,6 +129,11 @@ class VllmSampler(Sampler):
         self.startup_s = time.perf_counter() - started
         logger.info("vLLM engine up in %.1f s", self.startup_s)
 
+    def close(self) -> None:
+        """Stop the engine's process and delete the adapters written; safe to call twice."""
+        self.llm.llm_engine.engine_core.shutdown()
+        shutil.rmtree(self._adapter_dir, ignore_errors=True)
+
     def adapter_for(self, learner: Any) -> AdapterRef:
         """The learner's current adapter, written to disk once per version (``lora_id``).
 
