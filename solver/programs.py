@@ -90,6 +90,35 @@ def close_truncated(source: str) -> str:
     return assemble(body_lines(whole)) if whole.strip() else ""
 
 
+def drop_broken_lines(source: str) -> str:
+    """A program that does not parse, rebuilt from those of its lines that do; others unchanged.
+
+    Why: a learning step can leave the model writing drawing programs with a mangled line or two
+    (an unclosed parenthesis, a missing comma). After the first step on 25-squares, 0 of 136
+    samples ran in three of five seeds, for the rest of their 3 minutes (H200, 2026-12-02): with
+    nothing that runs, the loop had nothing to learn from and stayed there. Each line of a
+    drawing program is a draw of its own, so the lines that parse make a program that draws part
+    of what was meant, and the loop learns from it as rewritten, which teaches the syntax back.
+    A line that parses but fails when run (an unknown name, a missing argument) still fails the
+    program in the sandbox. All lines broken: "".
+    """
+    try:
+        ast.parse(source)
+        return source
+    except SyntaxError:
+        pass
+    kept = [line for line in body_lines(source) if _parses(line)]
+    return assemble(kept) if kept else ""
+
+
+def _parses(line: str) -> bool:
+    try:
+        ast.parse(line)
+    except SyntaxError:
+        return False
+    return True
+
+
 def prune_lines(lines: list[str], reproduces: Reproduces) -> list[str]:
     """Drop the lines that change no output, keeping a subset that reproduces them exactly.
 

@@ -161,8 +161,10 @@ def _worker_main(worker_id: int, spec: WorkerSpec, conn: Connection) -> None:
 def gpu_load_lock(gpu: str | None, wait_s: float = LOAD_LOCK_WAIT_S) -> Iterator[bool]:
     """Hold GPU ``gpu``'s load lock (a file lock) while loading; yields whether it was got.
 
-    Workers that share a GPU load one at a time: vLLM sizes its KV cache from the free memory it
-    measures while starting, which another engine starting on the same GPU would distort. A file
+    Workers that share a GPU load one at a time. Their engines' KV caches have fixed sizes
+    (``shared_kv_cache_bytes``), so starting together would be safe for memory (the toy suite
+    starts twelve at once), but engines compiling into vLLM's one on-disk cache at the same
+    time were never tested; one at a time, the first compiles and the others read. A file
     lock (``filelock``: flock on Unix) is released by the kernel when its holder dies, even by
     SIGKILL, so a worker killed while loading cannot hold the others back. After ``wait_s`` the
     worker loads anyway (with a warning). A CPU worker (``gpu`` None) takes no lock.

@@ -301,6 +301,17 @@ def test_a_drawing_program_cut_at_the_token_limit_runs_up_to_its_last_whole_line
     assert result.epochs[0].best_pixel_accuracy == (0.0 if finished else pytest.approx(8 / 9))
 
 
+def test_a_drawing_program_with_a_broken_line_runs_without_it(sandbox):
+    """After a learning step the model may mangle a line; the others still draw (and are learned)."""
+    broken = TOP_TWO.replace("    return img\n", "    draw_pixel(img, point=(2, 0)\n    return img\n")
+    config = CONFIG.model_copy(update={"max_epochs": 1})
+    learner = RecordingLearner()
+    result = search_and_learn(task(), sampler=ScriptedSampler([[broken]]), sandbox=sandbox, tokenizer=TextTokenizer(), learner=learner, config=config)
+    assert result.epochs[0].valid == 1 and result.epochs[0].best_pixel_accuracy == pytest.approx(8 / 9)
+    (trained,) = learner.trained
+    assert [program for _, program in trained] == [TOP_TWO + "```"]  # learned as rewritten, not as sampled
+
+
 def test_a_pruned_program_is_kept_only_if_it_reproduces_alone(sandbox):
     from solver.her.loop import _prune
 

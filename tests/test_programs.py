@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from solver.programs import assemble, body_lines, close_truncated, prune_lines, run_trusted_program
+from solver.programs import assemble, body_lines, close_truncated, drop_broken_lines, prune_lines, run_trusted_program
 from solver.tasks import generate_drawing_task
 
 BLACK = [np.zeros((4, 5), dtype=np.int8), np.full((4, 5), 3, dtype=np.int8)]
@@ -140,3 +140,13 @@ def test_close_truncated_keeps_the_whole_lines_of_a_program_cut_off():
     # cut at a line's end, the last line may be whole: it is dropped anyway (it may be cut short)
     assert close_truncated("def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n") == assemble([])
     assert close_truncated("def task(im") == ""
+
+
+def test_drop_broken_lines_keeps_the_lines_that_parse():
+    broken = ("def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    draw_rectangle(img, point1=(2, 5), point2=(7, 6)\n"
+              "    draw_pixel(img, point=(1, 0) color=1)\n    draw_line(img, color=2)\n    return img\n")
+    # an unclosed call and a missing comma go; a call that parses stays (it fails when run)
+    assert drop_broken_lines(broken) == assemble(["draw_pixel(img, point=(0, 0), color=1)", "draw_line(img, color=2)"])
+    whole = assemble(["draw_pixel(img, point=(0, 0), color=1)"]) + "# a comment stays\n"
+    assert drop_broken_lines(whole) == whole  # a program that parses is left exactly as written
+    assert drop_broken_lines("def task(img):\n    draw_pixel(img,\n    return img\n") == ""

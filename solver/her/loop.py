@@ -38,7 +38,7 @@ from solver.augmentation import Augmentation, random_augmentation
 from solver.faults import MAX_OOM_RETRIES, free_accelerator_memory, is_out_of_memory, shorter_examples, smaller_sampling
 from solver.her.config import HerConfig
 from solver.metrics import correct_pairs, mean_pixel_accuracy
-from solver.programs import assemble, body_lines, close_truncated, prune_lines
+from solver.programs import assemble, body_lines, close_truncated, drop_broken_lines, prune_lines
 from solver.prompting import PromptFormat, extract_program, prompt_format, render_prompt
 from solver.submission import Candidate
 
@@ -472,9 +472,12 @@ def _ranked(found: list[Found]) -> list[Found]:
 
 def _program_of(completion: Any, fmt: PromptFormat) -> str:
     """The program a completion wrote; a drawing program cut at the token limit is closed after
-    its last whole line (``close_truncated``)."""
+    its last whole line (``close_truncated``), and one with lines that do not parse runs with
+    the others (``drop_broken_lines``)."""
     program = extract_program(completion.text)
-    return close_truncated(program) if program and not completion.finished and fmt.prunable else program
+    if not program or not fmt.prunable:
+        return program
+    return drop_broken_lines(program if completion.finished else close_truncated(program))
 
 
 def _completion_tokens(tokenizer: Any, fmt: PromptFormat, program: str) -> int:
