@@ -4,7 +4,7 @@ For each learning rate and learner batch size it runs two epochs of ``search_and
 LoRA adapter: epoch 0's samples are the same for every rate (drawn once, replayed: a new LoRA
 adapter is the identity, so the base model would draw them again), the learner trains on their
 relabeled outputs at that rate, and epoch 1 samples with the adapter (same seeds for every setting).
-Reported per rate: epoch 1's valid programs, best and mean pixel accuracy against the task, the
+Reported per setting: epoch 1's valid programs, best and mean pixel accuracy against the task, the
 distinct outputs of both epochs (how much there is to learn from), and the log-likelihood per token of the task's reference program before and after the step. The
 per-task learning rate of the seed (1e-4) was chosen for a 0.5B model; this measures it for ours.
 

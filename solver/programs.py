@@ -97,26 +97,28 @@ def drop_broken_lines(source: str) -> str:
     (an unclosed parenthesis, a missing comma). After the first step on 25-squares, 0 of 136
     samples ran in three of five seeds, for the rest of their 3 minutes (H200, 2026-12-02): with
     nothing that runs, the loop had nothing to learn from and stayed there. Each line of a
-    drawing program is a draw of its own, so the lines that parse make a program that draws part
-    of what was meant, and the loop learns from it as rewritten, which teaches the syntax back.
+    drawing program is a draw of its own, so the lines that do parse make a program that draws
+    part of what was meant, and the loop learns from it as rewritten, which teaches the syntax
+    back. Lines are taken one by one, each stripped of its indentation (one badly indented line
+    must not take the others with it); a statement spread over several lines (a loop) is lost.
     A line that parses but fails when run (an unknown name, a missing argument) still fails the
-    program in the sandbox. All lines broken: "".
+    program in the sandbox. No statement left (only comments, or nothing): "".
     """
     try:
         ast.parse(source)
         return source
     except SyntaxError:
         pass
-    kept = [line for line in body_lines(source) if _parses(line)]
+    kept = [line.strip() for line in body_lines(source) if _is_statement(line.strip())]
     return assemble(kept) if kept else ""
 
 
-def _parses(line: str) -> bool:
+def _is_statement(line: str) -> bool:
+    """True for a line that is one or more statements that compile in a function body."""
     try:
-        ast.parse(line)
+        return bool(ast.parse(line).body) and compile(assemble([line]), "<line>", "exec") is not None
     except SyntaxError:
         return False
-    return True
 
 
 def prune_lines(lines: list[str], reproduces: Reproduces) -> list[str]:

@@ -44,8 +44,10 @@ class SolverParts:
 
     def close(self) -> None:
         """Stop the sandbox's workers and the sampler's engine (vLLM runs one in a child process)."""
-        self.sandbox.close()
-        self.sampler.close()
+        try:
+            self.sandbox.close()
+        finally:
+            self.sampler.close()
 
 
 def load_parts(
@@ -72,7 +74,7 @@ def load_parts(
     from solver.models.factory import load_chat_tokenizer
     from solver.prompting import prompt_format as find_prompt_format
     from solver.sampler import TransformersSampler, VllmSampler, vllm_available
-    from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION, shared_kv_cache_bytes
+    from solver.sampler.vllm_backend import GPU_MEMORY_FRACTION, gpu_total_bytes, shared_kv_cache_bytes
     from solver.sandbox import Sandbox, SandboxConfig
 
     if not 0 < gpu_share <= 1:
@@ -87,17 +89,20 @@ def load_parts(
         model, tokenizer = None, load_chat_tokenizer(model_dir)
     learner = Learner(model, tokenizer, LearnerConfig()) if learn else None
     if use_vllm:
-        import torch
-
         fraction = GPU_MEMORY_FRACTION * gpu_share
-        cache = shared_kv_cache_bytes(model_dir, fraction, torch.cuda.mem_get_info()[1]) if gpu_share < 1 else None
+        cache = shared_kv_cache_bytes(model_dir, fraction, gpu_total_bytes()) if gpu_share < 1 else None
         backend = VllmSampler(model_dir, tokenizer, max_lora_rank=max(32, learner.config.lora_rank if learner else 0),
                               gpu_memory_utilization=fraction, kv_cache_memory_bytes=cache)
     else:
         backend = TransformersSampler(learner.model if learner else model, tokenizer)
     workers = {} if sandbox_workers is None else {"workers": sandbox_workers}
     sandbox_config = SandboxConfig(dsl=fmt.dsl, function_name=fmt.function_name, **workers)
-    return SolverParts(tokenizer=tokenizer, sampler=backend, learner=learner, sandbox=Sandbox(sandbox_config))
+    try:
+        sandbox = Sandbox(sandbox_config)
+    except BaseException:
+        backend.close()  # a vLLM engine's process would otherwise outlive this failed load
+        raise
+    return SolverParts(tokenizer=tokenizer, sampler=backend, learner=learner, sandbox=sandbox)
 
 
 def task_summary(result: TaskSearchResult) -> dict[str, Any]:

@@ -150,3 +150,20 @@ def test_drop_broken_lines_keeps_the_lines_that_parse():
     whole = assemble(["draw_pixel(img, point=(0, 0), color=1)"]) + "# a comment stays\n"
     assert drop_broken_lines(whole) == whole  # a program that parses is left exactly as written
     assert drop_broken_lines("def task(img):\n    draw_pixel(img,\n    return img\n") == ""
+    assert drop_broken_lines("") == ""
+
+
+def test_drop_broken_lines_edge_cases():
+    good = "draw_pixel(img, point=(0, 0), color=1)"
+    # one line indented by 2 instead of 4 does not take the others with it
+    assert drop_broken_lines(f"def task(img):\n    {good}\n  draw_pixel(img, (1, 1)\n\t{good}\n    return img\n") == assemble([good, good])
+    # only a comment and a line that parses but cannot compile (`break` outside a loop) left: nothing to run
+    assert drop_broken_lines("def task(img):\n    # two squares\n    break\n    draw_pixel(img, (\n    return img\n") == ""
+    # a loop is lost (its lines are taken one by one); the draw after it stays
+    loop = f"def task(img):\n    for i in range(3):\n        draw_pixel(img, (i, i), 1)\n    {good}\n    draw_line(img,\n    return img\n"
+    assert drop_broken_lines(loop) == assemble(["draw_pixel(img, (i, i), 1)", good])
+    # a broken def line: the body is still found
+    assert drop_broken_lines(f"def task(img:\n    {good}\n    return img\n") == assemble([good])
+    # after close_truncated (the cut last line is gone), a broken line in the middle goes too
+    cut = f"def task(img):\n    {good}\n    draw_pixel(img, (1, 1) 2)\n    {good}\n    draw_rect"
+    assert drop_broken_lines(close_truncated(cut)) == assemble([good, good])

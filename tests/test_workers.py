@@ -144,10 +144,9 @@ def test_a_worker_that_cannot_load_is_retired(tasks, tmp_path):
 def test_vllm_without_learning_loads_no_transformers_model(model_dir, monkeypatch):
     """Pure search on vLLM needs the tokenizer only: a second copy of the weights would hold GPU
     memory. A worker that shares its GPU gets a fixed KV cache, sized from its share."""
-    import torch
-
     import solver.models
     import solver.sampler
+    import solver.sampler.vllm_backend
 
     def no_model(*args, **kwargs):
         raise AssertionError("load_model called")
@@ -159,7 +158,7 @@ def test_vllm_without_learning_loads_no_transformers_model(model_dir, monkeypatc
     gpu_bytes = 80 << 30
     monkeypatch.setattr(solver.models, "load_model", no_model)
     monkeypatch.setattr(solver.sampler, "VllmSampler", FakeVllm)
-    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda: (gpu_bytes, gpu_bytes))
+    monkeypatch.setattr(solver.sampler.vllm_backend, "gpu_total_bytes", lambda: gpu_bytes)
     parts = load_parts(model_dir, device="cpu", learn=False, sandbox_workers=1, sampler="vllm", gpu_share=0.5)
     alone = load_parts(model_dir, device="cpu", learn=False, sandbox_workers=1, sampler="vllm")
     try:
@@ -176,6 +175,9 @@ def test_vllm_without_learning_loads_no_transformers_model(model_dir, monkeypatc
 def test_shared_kv_cache_is_the_share_less_weights_and_overhead(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"\0" * 1000)
     (tmp_path / "config.json").write_text("{}")  # only weights count
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no weights"):
+        shared_kv_cache_bytes(tmp_path / "empty", 0.25, 16 << 30)
     assert shared_kv_cache_bytes(tmp_path, 0.25, 16 << 30) == (4 << 30) - 2000 - ENGINE_OVERHEAD_BYTES
     with pytest.raises(ValueError, match="fewer workers per GPU"):
         shared_kv_cache_bytes(tmp_path, 0.05, 16 << 30)  # 0.8 GiB: less than the overhead
@@ -219,7 +221,7 @@ def test_closing_parts_stops_the_vllm_engine_and_deletes_its_adapters(tmp_path):
     from types import SimpleNamespace
 
     from solver.runner import SolverParts
-    from solver.sampler import VllmSampler
+    from solver.sampler import SamplingParams, VllmSampler
 
     stopped = []
     sampler = VllmSampler.__new__(VllmSampler)  # no engine here: the engine client is faked
@@ -227,5 +229,15 @@ def test_closing_parts_stops_the_vllm_engine_and_deletes_its_adapters(tmp_path):
     sampler._adapter_dir = tmp_path / "adapters"
     (sampler._adapter_dir / "v1").mkdir(parents=True)
     closed = []
-    SolverParts(tokenizer=None, sampler=sampler, learner=None, sandbox=SimpleNamespace(close=lambda: closed.append(True))).close()
-    assert stopped == [True] and closed == [True] and not sampler._adapter_dir.exists()
+    def sandbox_close():
+        closed.append(True)
+        raise OSError("a sandbox that fails to close")
+
+    parts = SolverParts(tokenizer=None, sampler=sampler, learner=None, sandbox=SimpleNamespace(close=sandbox_close))
+    with pytest.raises(OSError):
+        parts.close()
+    assert stopped == [True] and closed == [True] and not sampler._adapter_dir.exists()  # the engine is stopped even so
+    sampler.close()  # twice: nothing more to stop
+    assert stopped == [True]
+    with pytest.raises(RuntimeError, match="closed"):
+        sampler.generate(["prompt"], SamplingParams(n=1))

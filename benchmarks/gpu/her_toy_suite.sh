@@ -19,7 +19,7 @@ if [ -d .whl ]; then
   # skipped when a script started beside this one installed them already
   flock /tmp/site.lock sh -c '[ -d /tmp/site/pydantic ] || python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl'
 fi
-if [ -d /tmp/site ]; then  # installed by this script or an earlier one (a later call may not carry .whl)
+if [ -d /tmp/site/pydantic ]; then  # installed by this script or an earlier one (a later call may not carry .whl)
   export PYTHONPATH=/tmp/site:$PWD
 fi
 if [ -d /root/site/vllm ]; then  # vLLM from the offline bundle (../shared/tools/vllm-on-gpu)

@@ -21,6 +21,7 @@ RUNS=runs/her_vllm_main LOAD_SECONDS=240 bash benchmarks/gpu/her_toy_suite.sh "$
   --tasks 9-vertical-lines,12-squares,16-squares,20-squares,25-squares,chick --seeds 5 --modes her,search \
   --max-epochs 200 --max-new-tokens 1024 --jobs 12 --splice 8
 echo "main done $(date +%T)"
+# five runs, five workers: all start at once, so a search budget of 10 s (500 - 150 - 300 - 40) is enough
 RUNS=runs/her_vllm_long LOAD_SECONDS=150 RUN_SECONDS=300 bash benchmarks/gpu/her_toy_suite.sh "$OUT_DIR/long" "${LONG_SECONDS:-500}" --sampler vllm \
   --tasks 36-squares,49-squares,64-squares,81-squares,100-squares --seeds 1 --modes her \
   --max-epochs 200 --max-new-tokens 3000 --jobs 5 --splice 8

@@ -60,13 +60,23 @@ GPU_MEMORY_FRACTION = 0.45  # vLLM's share of a GPU it has to itself; the learne
 ENGINE_OVERHEAD_BYTES = 1 << 30
 
 
+def gpu_total_bytes() -> int:
+    """The memory of this process's first visible GPU, asked of NVML through vLLM: no CUDA
+    context is opened (one would hold about 0.5 GiB in a worker that has no other use for it)."""
+    from vllm.platforms import current_platform
+
+    return int(current_platform.get_device_total_memory(0))
+
+
 def shared_kv_cache_bytes(model_dir: str | Path, memory_fraction: float, total_bytes: int) -> int:
     """The KV cache of an engine that may fill ``memory_fraction`` of a GPU of ``total_bytes``.
 
     Its share less the weights, the same again for activations that scale with them, and
     ``ENGINE_OVERHEAD_BYTES``. Raises when nothing is left: more workers than the GPU can hold.
     """
-    weights = sum(f.stat().st_size for f in Path(model_dir).glob("*.safetensors"))
+    weights = sum(f.stat().st_size for pattern in ("*.safetensors", "*.bin") for f in Path(model_dir).glob(pattern))
+    if not weights:
+        raise ValueError(f"no weights (*.safetensors, *.bin) in {model_dir}")
     cache = int(memory_fraction * total_bytes) - 2 * weights - ENGINE_OVERHEAD_BYTES
     if cache <= 0:
         raise ValueError(f"{memory_fraction:.3f} of a {total_bytes / 2**30:.0f} GiB GPU leaves no KV cache for {model_dir} "
@@ -131,7 +141,9 @@ class VllmSampler(Sampler):
 
     def close(self) -> None:
         """Stop the engine's process and delete the adapters written; safe to call twice."""
-        self.llm.llm_engine.engine_core.shutdown()
+        if self.llm is not None:
+            self.llm.llm_engine.engine_core.shutdown()
+            self.llm = None
         shutil.rmtree(self._adapter_dir, ignore_errors=True)
 
     def adapter_for(self, learner: Any) -> AdapterRef:
@@ -170,6 +182,8 @@ class VllmSampler(Sampler):
 
         This is how requests of several tasks share the GPU: vLLM batches them all together.
         """
+        if self.llm is None:
+            raise RuntimeError("this VllmSampler was closed")
         from vllm import SamplingParams as VllmParams
         from vllm.inputs import TokensPrompt
         from vllm.lora.request import LoRARequest
