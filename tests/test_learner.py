@@ -40,8 +40,8 @@ def _base_state(model) -> dict:
 
 def test_config_defaults():
     config = LearnerConfig()
-    assert (config.lora_rank, config.use_rslora, config.lora_dropout, config.batch_size) == (32, True, 0.0, 1)
-    assert config.learning_rate == 1e-4
+    assert (config.lora_rank, config.use_rslora, config.lora_dropout, config.batch_size) == (32, True, 0.0, 4)
+    assert config.learning_rate == 2e-4
     assert set(config.target_modules) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"}
 
 
@@ -96,7 +96,7 @@ def test_the_loop_learns_and_reset_restores_the_base(tiny_model, tokenizer, pair
     base_state = _base_state(tiny_model)
     base_likelihoods = [sequence_log_likelihood(tiny_model, tokenizer, prompt, program) for prompt, program in pairs]
 
-    learner = Learner(tiny_model, tokenizer, LearnerConfig(learning_rate=1e-3, seed=0))
+    learner = Learner(tiny_model, tokenizer, LearnerConfig(learning_rate=1e-3, seed=0, batch_size=1))
     fresh = [sequence_log_likelihood(learner.model, tokenizer, prompt, program) for prompt, program in pairs]
     assert fresh == pytest.approx(base_likelihoods, abs=1e-4)  # a fresh adapter computes the base model
 
@@ -166,6 +166,19 @@ def test_batches_and_token_counts(tiny_model, tokenizer, pairs):
     assert math.isnan(learner.train([]).mean_loss)
 
 
+def test_a_batch_holds_at_most_max_seq_length_tokens_once_padded(tiny_model, tokenizer, pairs):
+    """Batching saves steps, never memory headroom: a step holds no more tokens than one longest example."""
+    lengths = [len(encode_example(tokenizer, prompt, program).input_ids) for prompt, program in pairs]
+    longest = max(lengths)
+    learner = Learner(tiny_model, tokenizer, LearnerConfig(batch_size=4, max_seq_length=2 * longest))
+    batches = learner._batches([encode_example(tokenizer, prompt, program) for prompt, program in pairs])
+    assert [e for batch in batches for e in batch] == [encode_example(tokenizer, p, c) for p, c in pairs]  # order kept
+    assert all(len(b) * max(len(e.input_ids) for e in b) <= 2 * longest for b in batches)
+    assert max(len(b) for b in batches) == 2 and len(batches) == 2  # 4 examples of similar length: two per step
+    stats = learner.train(pairs)
+    assert stats.steps == len(batches) and stats.tokens == sum(lengths)
+
+
 def test_training_after_sampling_with_the_base_still_trains_the_adapter(lively_model, tokenizer, pairs):
     from solver.sampler import SamplingParams, TransformersSampler
 
@@ -200,7 +213,7 @@ def test_training_to_a_deadline_keeps_the_last_examples(tiny_model, tokenizer, p
 
     from solver.learner import learner as learner_module
 
-    learner = Learner(tiny_model, tokenizer, LearnerConfig(learning_rate=1e-3))
+    learner = Learner(tiny_model, tokenizer, LearnerConfig(learning_rate=1e-3, batch_size=1))  # one example per step: steps are examples
     assert learner.train(pairs, seed=0, deadline=time.monotonic() - 1).steps == 0
     seen = []
     real_step = learner._step

@@ -122,7 +122,7 @@ class Learner:
         self.model.eval()
 
     def train(self, examples: Sequence[tuple[str, str]], seed: int | None = None, deadline: float | None = None) -> TrainStats:
-        """Take one pass over ``examples`` in the given order, ``config.batch_size`` per step.
+        """Take one pass over ``examples`` in the given order, up to ``config.batch_size`` per step.
 
         Args:
             examples: (rendered prompt ending with the "```python\\n" pre-fill, program) pairs.
@@ -154,7 +154,7 @@ class Learner:
         losses: list[float] = []
         tokens = target_tokens = 0
         self.model.train()
-        batches = [encoded[start : start + self.config.batch_size] for start in range(0, len(encoded), self.config.batch_size)]
+        batches = self._batches(encoded)
         index = 0
         stepped = False  # a step that raised (OOM) may have changed the weights all the same
         steps_started = time.perf_counter()
@@ -221,6 +221,25 @@ class Learner:
         name = self.config.adapter_name
         path = folder if name == "default" else f"{folder.rstrip('/')}/{name}"
         return AdapterRef(name=name, lora_id=self._lora_id, path=path)
+
+    def _batches(self, encoded: list[EncodedExample]) -> list[list[EncodedExample]]:
+        """Consecutive examples, at most ``batch_size`` per batch and at most ``max_seq_length``
+        tokens once padded to the longest: a step never holds more tokens than one longest
+        allowed example, so batching costs no memory headroom (for a 0.5B model at 8k tokens
+        each step stays one example), and small models take a fraction of the steps."""
+        batches: list[list[EncodedExample]] = []
+        current: list[EncodedExample] = []
+        longest = 0
+        for example in encoded:
+            length = len(example.input_ids)
+            if current and (len(current) == self.config.batch_size or max(longest, length) * (len(current) + 1) > self.config.max_seq_length):
+                batches.append(current)
+                current, longest = [], 0
+            current.append(example)
+            longest = max(longest, length)
+        if current:
+            batches.append(current)
+        return batches
 
     def _step(self, batch: list[EncodedExample]) -> float:
         """One optimizer step on a right-padded batch; returns its per-token loss."""
