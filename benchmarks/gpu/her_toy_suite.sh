@@ -32,8 +32,15 @@ trace=$!
 RUN_SECONDS=${RUN_SECONDS:-180}
 LOAD_SECONDS=${LOAD_SECONDS:-60}
 budget=$((CALL_SECONDS - LOAD_SECONDS - RUN_SECONDS - 40))
-timeout $((CALL_SECONDS - 15)) python3 benchmarks/her_toy_suite.py --model models/drawing-small --sampler transformers \
-  --run-seconds "$RUN_SECONDS" --budget-s "$budget" --out "$RUNS" "$@" 2>&1 | grep -v "it/s\]" > "$OUT_DIR/suite.log" || true
+# In a session of its own, so that whatever the suite leaves behind when the timeout stops it
+# (pool workers, vLLM engine processes holding GPU memory) is killed with it before the next part.
+setsid timeout $((CALL_SECONDS - 15)) python3 benchmarks/her_toy_suite.py --model models/drawing-small --sampler transformers \
+  --run-seconds "$RUN_SECONDS" --budget-s "$budget" --out "$RUNS" "$@" > "$OUT_DIR/suite.raw.log" 2>&1 &
+suite=$!
+wait $suite || true
+kill -- -$suite 2>/dev/null || true
+grep -v "it/s\]" "$OUT_DIR/suite.raw.log" > "$OUT_DIR/suite.log" || true
+rm -f "$OUT_DIR/suite.raw.log"
 kill $trace || true
 cp "$RUNS/runs.jsonl" "$RUNS/table.md" "$OUT_DIR/" 2>/dev/null || true
 tail -20 "$OUT_DIR/suite.log"

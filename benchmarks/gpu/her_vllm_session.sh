@@ -4,7 +4,8 @@
 # /root/parts/; the third carries part02, the two .sha256 files, install.sh and .whl, and starts
 # this script detached, because it outlasts one call's 10 minutes:
 #   setsid bash benchmarks/gpu/her_vllm_session.sh /root/her > /root/her.log 2>&1 < /dev/null &
-# Later calls (each within 30 s of the last, so the machine stays held) read /root/her/.
+# Later calls (each within 30 s of the last, so the machine stays held) read /root/her/: progress
+# in runs/her_vllm_main/runs.jsonl (a line per finished run) and /root/her/main/suite.raw.log.
 # Steps: install vLLM 0.26.0 offline into /root/site; the six main tasks, 5 seeds, HER and search,
 # 3 minutes per search, twelve searches at once, each with its own engine and one sandbox process
 # (her_toy_suite.sh); then HER on 36- to 100-squares, one seed, 5 minutes each, room for their
