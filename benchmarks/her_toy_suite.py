@@ -35,7 +35,8 @@ EPOCH_FIELDS = ("samples", "valid", "tokens", "unfinished", "novel_outputs", "sp
                 "sampling_s", "execution_s", "training_s", "best_pixel_accuracy")
 
 
-def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, first_lock: Any, first_done: Any, all_loaded: Any) -> None:
+def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, learner: dict[str, Any], first_lock: Any, first_done: Any,
+          all_loaded: Any) -> None:
     """Load one worker's parts. The first worker loads alone, so that vLLM compiles the model
     once into its on-disk cache; the others then load together (with ``gpu_share`` below 1 an
     engine's KV cache has a fixed size, so engines starting at once do not disturb each other)
@@ -43,16 +44,18 @@ def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, fir
     (``all_loaded``), so no search's timings include other workers' start-up. (A worker whose
     load fails breaks the pool, and the executor then ends the workers waiting here.)"""
     global _PARTS, _SEARCHING_SINCE
+    from solver.learner import LearnerConfig
     from solver.runner import load_parts
 
+    config = LearnerConfig(**learner)
     started = time.monotonic()
     with first_lock:
         alone = not first_done.is_set()
         if alone:
-            _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share)
+            _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share, learner_config=config)
             first_done.set()
     if not alone:
-        _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share)
+        _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share, learner_config=config)
     # a pool worker's exit joins its non-daemon children (vLLM's engine) before atexit handlers
     # run: without closing the parts first it would wait forever (it did, 2026-12-02)
     multiprocessing.util.Finalize(None, _PARTS.close, exitpriority=10)
@@ -90,6 +93,8 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
         "training_s": round(sum(e.training_s for e in result.epochs), 1),
         "best_pixel_accuracy": max((e.best_pixel_accuracy for e in result.epochs), default=0.0),
         "splice": hyper["splice"],
+        "learner_batch_size": _PARTS.learner.config.batch_size if _PARTS.learner else None,
+        "learner_lr": _PARTS.learner.config.learning_rate if _PARTS.learner else None,
         "spliced": sum(e.spliced for e in result.epochs),
         "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
         "epoch_metrics": [{k: round(v, 3) if isinstance(v, float) else v for k, v in e.as_dict().items() if k in EPOCH_FIELDS} for e in result.epochs],
@@ -128,6 +133,8 @@ def main() -> int:
     parser.add_argument("--sampling", default=None, help="samples per epoch as N@TEMPERATURE,... (default: HerConfig's 8@0.1,128@0.9)")
     parser.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend")
     parser.add_argument("--splice", type=int, default=0, help="HerConfig.splice: programs spliced from the K best of each epoch (0: off)")
+    parser.add_argument("--learner-batch-size", type=int, default=None, help="LearnerConfig.batch_size (default: its default)")
+    parser.add_argument("--learner-lr", type=float, default=None, help="LearnerConfig.learning_rate (default: its default)")
     args = parser.parse_args()
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
@@ -147,7 +154,8 @@ def main() -> int:
     sandbox_workers = max(1, usable_cores() // jobs)
     started = time.monotonic()
     context = multiprocessing.get_context("spawn")  # CUDA cannot be forked
-    loading = (args.model, args.sampler, sandbox_workers, 1.0 / jobs, context.Lock(), context.Event(), context.Barrier(jobs))
+    learner = {key: value for key, value in (("batch_size", args.learner_batch_size), ("learning_rate", args.learner_lr)) if value is not None}
+    loading = (args.model, args.sampler, sandbox_workers, 1.0 / jobs, learner, context.Lock(), context.Event(), context.Barrier(jobs))
     with ProcessPoolExecutor(jobs, mp_context=context, initializer=_load, initargs=loading) as pool, open(log_path, "a") as log:
         pending = {pool.submit(_gated, run, hyper, args.budget_s): run for run in runs}
         for future in as_completed(pending):

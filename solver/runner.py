@@ -28,6 +28,7 @@ from solver.schedule import Assignment, BudgetScheduler, Clock, Finished, InProc
 from solver.submission import SubmissionWriter, TaskRecord, choose_attempts
 
 if TYPE_CHECKING:
+    from solver.learner import LearnerConfig
     from solver.workers import ProcessBackend
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def load_parts(
     prompt_format: str = "drawing",
     sampler: str = "auto",
     gpu_share: float = 1.0,
+    learner_config: LearnerConfig | None = None,
 ) -> SolverParts:
     """Load the model folder once and build the sampler, the learner and the sandbox around it.
 
@@ -68,6 +70,7 @@ def load_parts(
     when it imports and a GPU is visible, else transformers. ``gpu_share``: the fraction of the
     GPU this process may fill (other workers share it); vLLM's memory fraction is scaled by it,
     and below 1 the engine's KV cache gets a fixed size, so workers of one GPU can start at once.
+    ``learner_config``: a ``LearnerConfig`` for the per-task adapter (default: its defaults).
     """
     from solver.learner import Learner, LearnerConfig
     from solver.models import load_model
@@ -87,7 +90,7 @@ def load_parts(
         model, tokenizer = load_model(model_dir, device=device)
     else:  # vLLM samples and nothing learns: a transformers copy of the weights would only hold GPU memory
         model, tokenizer = None, load_chat_tokenizer(model_dir)
-    learner = Learner(model, tokenizer, LearnerConfig()) if learn else None
+    learner = Learner(model, tokenizer, learner_config or LearnerConfig()) if learn else None
     if use_vllm:
         fraction = GPU_MEMORY_FRACTION * gpu_share
         cache = shared_kv_cache_bytes(model_dir, fraction, gpu_total_bytes()) if gpu_share < 1 else None
