@@ -47,15 +47,17 @@ def _load(model: Path, sampler: str, sandbox_workers: int, gpu_share: float, lea
     from solver.learner import LearnerConfig
     from solver.runner import load_parts
 
-    config = LearnerConfig(**learner)
+    def load() -> Any:
+        return load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share, learner_config=LearnerConfig(**learner))
+
     started = time.monotonic()
     with first_lock:
         alone = not first_done.is_set()
         if alone:
-            _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share, learner_config=config)
+            _PARTS = load()
             first_done.set()
     if not alone:
-        _PARTS = load_parts(model, sampler=sampler, sandbox_workers=sandbox_workers, gpu_share=gpu_share, learner_config=config)
+        _PARTS = load()
     # a pool worker's exit joins its non-daemon children (vLLM's engine) before atexit handlers
     # run: without closing the parts first it would wait forever (it did, 2026-12-02)
     multiprocessing.util.Finalize(None, _PARTS.close, exitpriority=10)

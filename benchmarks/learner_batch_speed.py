@@ -29,11 +29,12 @@ def main() -> int:
 
     from solver.learner import Learner, LearnerConfig
     from solver.models import load_model
+    from solver.models.factory import load_chat_tokenizer
     from solver.prompting import completion_for, drawing_messages, render_prompt
     from solver.tasks import DrawingTaskConfig, task_stream
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    tokenizer = load_model(args.model, device="cpu")[1]
+    tokenizer = load_chat_tokenizer(args.model)
     stream = task_stream(0, DrawingTaskConfig(max_side=20, max_examples=3))
     tasks = [next(stream) for _ in range(args.examples)]
     examples = [(render_prompt(tokenizer, drawing_messages(list(zip(t.inputs, t.outputs)))), completion_for(t.program)) for t in tasks]

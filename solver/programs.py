@@ -109,7 +109,7 @@ def drop_broken_lines(source: str) -> str:
         return source
     except SyntaxError:
         pass
-    kept = [line.strip() for line in body_lines(source) if _is_statement(line.strip())]
+    kept = [line for line in (raw.strip() for raw in body_lines(source)) if _is_statement(line)]
     return assemble(kept) if kept else ""
 
 
