@@ -78,8 +78,13 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
     config = HerConfig(max_epochs=hyper["max_epochs"], max_new_tokens=hyper["max_new_tokens"], seed=seed, learn=mode == "her",
                        splice=hyper["splice"], **sampling)
     deadline = time.monotonic() + hyper["run_seconds"] if hyper["run_seconds"] else None
+
+    def progress(e: Any) -> None:  # a line per epoch, so a long suite can be watched while it runs
+        print(f"{name} {mode} seed {seed} epoch {e.epoch}: {e.valid}/{e.samples} valid, best {100 * e.best_pixel_accuracy:.1f}%, "
+              f"sampling/execution/training {e.sampling_s:.1f}/{e.execution_s:.1f}/{e.training_s:.1f} s", flush=True)
+
     result = search_and_learn(toy_task(name).task, sampler=_PARTS.sampler, sandbox=_PARTS.sandbox, tokenizer=_PARTS.tokenizer,
-                              learner=_PARTS.learner, config=config, deadline=deadline)
+                              learner=_PARTS.learner, config=config, deadline=deadline, on_epoch=progress)
     return {
         "task": name,
         "mode": mode,

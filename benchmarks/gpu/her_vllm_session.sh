@@ -8,7 +8,7 @@
 # in runs/her_vllm_main/runs.jsonl (a line per finished run) and /root/her/main/suite.raw.log.
 # Steps: install vLLM 0.26.0 offline into /root/site; the six main tasks, 5 seeds, HER and search,
 # 3 minutes per search, twelve searches at once, each with its own engine and one sandbox process
-# (her_toy_suite.sh); then HER on 36- to 100-squares, one seed, 5 minutes each, room for their
+# (her_toy_suite.sh); then HER on 36- to 100-squares, two seeds, 5 minutes each, room for their
 # 961- to 2,710-token programs. MAIN_SECONDS and LONG_SECONDS bound the two parts.
 set -uo pipefail
 OUT_DIR=${1:?output folder}
@@ -22,8 +22,8 @@ RUNS=runs/her_vllm_main LOAD_SECONDS=240 bash benchmarks/gpu/her_toy_suite.sh "$
   --tasks 9-vertical-lines,12-squares,16-squares,20-squares,25-squares,chick --seeds 5 --modes her,search \
   --max-epochs 200 --max-new-tokens 1024 --jobs 12 --splice 8
 echo "main done $(date +%T)"
-# five runs, five workers: all start at once, so a search budget of 10 s (500 - 150 - 300 - 40) is enough
+# ten runs, ten workers: all start at once, so a search budget of 10 s (500 - 150 - 300 - 40) is enough
 RUNS=runs/her_vllm_long LOAD_SECONDS=150 RUN_SECONDS=300 bash benchmarks/gpu/her_toy_suite.sh "$OUT_DIR/long" "${LONG_SECONDS:-500}" --sampler vllm \
-  --tasks 36-squares,49-squares,64-squares,81-squares,100-squares --seeds 1 --modes her \
-  --max-epochs 200 --max-new-tokens 3000 --jobs 5 --splice 8
+  --tasks 36-squares,49-squares,64-squares,81-squares,100-squares --seeds 2 --modes her \
+  --max-epochs 200 --max-new-tokens 3000 --jobs 10 --splice 8
 echo "long done $(date +%T)"
