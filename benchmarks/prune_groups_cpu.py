@@ -1,10 +1,12 @@
-"""Execution time of a search epoch with pruning in sandbox groups against one fork per variant.
+"""Execution time of a search epoch: three ways of running pruning's line deletions.
 
 Pruning a program tries its line deletions in the sandbox: dozens of variants for a 25-line
-drawing program. ``Sandbox.run_groups`` runs each round of them in one program process;
-before, every variant got its own fork (~5 ms of CPU each against ~0.2 ms to run it). This
-runs the same search twice on one sandbox and prints each epoch's execution seconds and the
-program processes forked. Pure search samples the very same programs in both runs; with
+drawing program. Modes, oldest first: every variant in its own program process (~5 ms of CPU
+each against ~0.2 ms to run it); each program's round of variants in one process
+(``Sandbox.run_groups``), program after program; and every kept program pruned together
+(``_prune_all``: a round of all programs' variants in one call, one group per sandbox worker).
+This runs the same search once per mode on one sandbox and prints each epoch's execution
+seconds and the program processes forked. Pure search samples the very same programs in both runs; with
 ``--learn`` (HER, where every kept program is pruned) both runs train on the same pruned
 programs, so on a CPU they sample the same ones too (the rows show whether they did):
 
@@ -17,6 +19,9 @@ import argparse
 import json
 import time
 from typing import Any
+
+
+MODES = ("one fork per variant", "groups", "together")
 
 
 class Counting:
@@ -45,18 +50,21 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="sandbox workers (the GPU table gives each search 1)")
     parser.add_argument("--sampling", default="4@0.1,28@0.9")
     parser.add_argument("--learn", action="store_true", help="HER instead of pure search")
+    parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {MODES}")
     args = parser.parse_args()
 
     from solver.cli import _sampling
-    from solver.her import HerConfig, search_and_learn
+    from solver.her import HerConfig, loop, search_and_learn
     from solver.runner import load_parts
     from solver.tasks import toy_task
 
     parts = load_parts(args.model, sampler="transformers", sandbox_workers=args.workers, learn=args.learn)
     config = HerConfig(max_epochs=args.epochs, max_new_tokens=700, seed=0, learn=args.learn, splice=8, sampling=_sampling(args.sampling))
     rows = []
-    for mode in ("one fork per variant", "groups"):
+    prune_all = loop._prune_all
+    for mode in args.modes.split(","):
         sandbox = Counting(parts.sandbox, one_fork_each=mode == "one fork per variant")
+        loop._prune_all = prune_all if mode == "together" else _one_at_a_time(prune_all)
         started = time.perf_counter()
         result = search_and_learn(toy_task(args.task).task, sampler=parts.sampler, sandbox=sandbox, tokenizer=parts.tokenizer,
                                   learner=parts.learner, config=config)
@@ -73,6 +81,11 @@ def main() -> int:
         print(json.dumps(rows[-1]), flush=True)
     parts.sandbox.close()
     return 0
+
+
+def _one_at_a_time(prune_all: Any) -> Any:
+    """``_prune_all`` called once per program, as the loop pruned before it pruned together."""
+    return lambda items, grids, sandbox: [prune_all([item], grids, sandbox)[0] for item in items]
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 
 import numpy as np
 
@@ -35,6 +35,7 @@ INDENT = "    "
 DSL_NAMESPACE: dict[str, object] = {name: getattr(drawing, name) for name in drawing.__all__}
 
 Reproduces = Callable[[list[list[str]]], list[bool]]
+ReproducesMany = Callable[[dict[int, list[list[str]]]], dict[int, list[bool]]]
 
 
 def body_lines(source: str) -> list[str]:
@@ -152,11 +153,61 @@ def prune_lines(lines: list[str], reproduces: Reproduces) -> list[str]:
         The kept lines, in their original order (a new list; ``[]`` only if the whole program
         changes nothing).
     """
-    lines = list(lines)
+    return prune_many([lines], lambda requests: {i: reproduces(candidates) for i, candidates in requests.items()})[0]
+
+
+def prune_many(programs: list[list[str]], reproduces: ReproducesMany) -> list[list[str]]:
+    """``prune_lines`` for many programs at once, in lockstep: each round asks about every
+    program still being pruned in one call.
+
+    Why: the HER loop prunes the ~150 programs an epoch keeps; one at a time that is 3-4 sandbox
+    round trips (and program processes) each, and it was most of an epoch's execution time on
+    a GPU machine shared by twelve searches. Together it is 2-3 calls an epoch, which the
+    caller can spread over its sandbox workers.
+
+    Args:
+        programs: each program's body statements (see ``prune_lines``).
+        reproduces: given ``{program index: candidate line lists}``, says for each candidate
+            whether it reproduces that program's original outputs: ``{program index: answers}``,
+            one answer per candidate in the same order.
+
+    Returns:
+        Each program's kept lines, in ``programs`` order.
+    """
+    steps = [_prune_steps(list(lines)) for lines in programs]
+    kept: list[list[str]] = [[] for _ in programs]
+    requests: dict[int, list[list[str]]] = {}
+
+    def advance(i: int, answers: list[bool] | None) -> None:
+        try:
+            requests[i] = steps[i].send(answers)  # type: ignore[arg-type]  # None starts a generator
+        except StopIteration as done:
+            kept[i] = done.value
+            requests.pop(i, None)
+
+    for i in range(len(steps)):
+        advance(i, None)
+    while requests:
+        asked = dict(requests)
+        answers = reproduces(asked)
+        for i, candidates in asked.items():
+            given = [bool(ok) for ok in answers.get(i, [])]
+            if len(given) != len(candidates):
+                raise ValueError(
+                    f"reproduces must return one answer per candidate: got {len(given)} answers "
+                    f"for {len(candidates)} candidates"
+                )
+            advance(i, given)
+    return kept
+
+
+def _prune_steps(lines: list[str]) -> Generator[list[list[str]], list[bool], list[str]]:
+    """``prune_lines``'s algorithm as a generator: yields each batch of candidate line lists,
+    is sent their answers, returns the kept lines."""
     if not lines:
         return []
     singles = [lines[:i] + lines[i + 1 :] for i in range(len(lines))]
-    pending = [i for i, ok in enumerate(_ask(reproduces, singles)) if ok]
+    pending = [i for i, ok in enumerate((yield singles)) if ok]
     removed: set[int] = set()
     if len(pending) == 1:
         removed.add(pending[0])  # step 1 already verified this removal
@@ -165,10 +216,8 @@ def prune_lines(lines: list[str], reproduces: Reproduces) -> list[str]:
     while pending:
         # Cumulative removals; in the first round the 1-prefix is known from step 1.
         known = 1 if first_round else 0
-        trials = [
-            _without(lines, removed | set(pending[: k + 1])) for k in range(known, len(pending))
-        ]
-        answers = [True] * known + _ask(reproduces, trials)
+        trials = [_without(lines, removed | set(pending[: k + 1])) for k in range(known, len(pending))]
+        answers = [True] * known + (yield trials)
         failed = next((k for k, ok in enumerate(answers) if not ok), len(pending))
         removed.update(pending[:failed])
         pending = pending[failed + 1 :]  # pending[failed] is kept
@@ -191,16 +240,6 @@ def run_trusted_program(
     exec(compile(source, "<program>", "exec"), namespace)  # noqa: S102 - trusted code only
     function = namespace[function_name]
     return [np.asarray(function(np.array(grid, copy=True))) for grid in inputs]
-
-
-def _ask(reproduces: Reproduces, candidates: list[list[str]]) -> list[bool]:
-    answers = [bool(ok) for ok in reproduces(candidates)]
-    if len(answers) != len(candidates):
-        raise ValueError(
-            f"reproduces must return one answer per candidate: got {len(answers)} answers "
-            f"for {len(candidates)} candidates"
-        )
-    return answers
 
 
 def _without(lines: list[str], removed: set[int]) -> list[str]:

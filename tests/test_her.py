@@ -313,11 +313,12 @@ def test_a_drawing_program_with_a_broken_line_runs_without_it(sandbox):
 
 
 def test_a_pruned_program_is_kept_only_if_it_reproduces_alone(sandbox):
-    from solver.her.loop import _prune
+    from solver.her.loop import _prune_all
 
     grids = [np.zeros((3, 3), np.int8)]
     fingerprint = sandbox.run([PADDED], grids)[0].fingerprint
-    assert body_lines(_prune(PADDED, grids, fingerprint, sandbox)) == ["draw_pixel(img, point=(1, 1), color=2)"]
+    (pruned,) = _prune_all([(PADDED, fingerprint)], grids, sandbox)
+    assert body_lines(pruned) == ["draw_pixel(img, point=(1, 1), color=2)"]
 
     both_needed = "def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    draw_pixel(img, point=(2, 2), color=3)\n    return img\n"
     fingerprint = sandbox.run([both_needed], grids)[0].fingerprint
@@ -328,7 +329,41 @@ def test_a_pruned_program_is_kept_only_if_it_reproduces_alone(sandbox):
         def run_groups(self, groups, grids):
             return [sandbox.run([both_needed], grids) * len(group) for group in groups]
 
-    assert _prune(both_needed, grids, fingerprint, SharedState()) == both_needed
+    assert _prune_all([(both_needed, fingerprint)], grids, SharedState()) == [both_needed]
+
+
+def test_programs_are_pruned_together_in_a_few_sandbox_calls(sandbox):
+    """An epoch's kept programs are pruned in lockstep: a few calls for all of them, each
+    program's result the same as pruning it alone; a program that is not in canonical form and
+    does not survive rebuilding, or has one line, is kept as it was."""
+    from solver.her.loop import _prune_all
+
+    grids = [np.zeros((3, 3), np.int8)]
+    lonely = "def task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    return img\n"
+    helper = "def helper(img):\n    return img\ndef task(img):\n    draw_pixel(img, point=(0, 0), color=1)\n    draw_pixel(img, point=(0, 0), color=1)\n    return helper(img)\n"
+    padded_again = PADDED.replace("color=2", "color=4")
+    programs = [PADDED, lonely, helper, padded_again]
+    items = [(p, sandbox.run([p], grids)[0].fingerprint) for p in programs]
+    alone = [_prune_all([item], grids, sandbox)[0] for item in items]
+
+    calls = {"run": 0, "run_groups": 0}
+
+    class Counting:
+        config = sandbox.config
+
+        def run(self, sources, grids):
+            calls["run"] += 1
+            return sandbox.run(sources, grids)
+
+        def run_groups(self, groups, grids):
+            calls["run_groups"] += 1
+            return sandbox.run_groups(groups, grids)
+
+    together = _prune_all(items, grids, Counting())
+    assert together == alone
+    assert together[1] == lonely and together[2] == helper
+    assert body_lines(together[3]) == ["draw_pixel(img, point=(1, 1), color=4)"]
+    assert calls["run_groups"] <= 3 and calls["run"] <= 2, calls
 
 
 def test_splicing_one_program_is_refused():

@@ -1,11 +1,11 @@
-"""solver.programs: body_lines/assemble round trips, prune_lines correctness and call counts."""
+"""solver.programs: body_lines/assemble round trips, prune_lines/prune_many correctness and call counts."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from solver.programs import assemble, body_lines, close_truncated, drop_broken_lines, prune_lines, run_trusted_program
+from solver.programs import assemble, body_lines, close_truncated, drop_broken_lines, prune_lines, prune_many, run_trusted_program
 from solver.tasks import generate_drawing_task
 
 BLACK = [np.zeros((4, 5), dtype=np.int8), np.full((4, 5), 3, dtype=np.int8)]
@@ -127,6 +127,27 @@ def test_pruning_random_programs_with_injected_duplicates_always_reproduces():
         kept, _ = prune(doubled, task.inputs)  # prune() asserts reproduction
         assert len(kept) == len(lines)
         prune(doubled + lines[:1] + lines, task.inputs)
+
+
+def test_prune_many_gives_each_program_what_prune_lines_gives_it_in_as_many_rounds_as_the_slowest():
+    rng = np.random.default_rng(11)
+    programs, checkers = [], []
+    for _ in range(12):
+        task = generate_drawing_task(rng)
+        lines = body_lines(task.program)
+        doubled = [line for line in lines for _ in range(2)] + lines[:1]
+        programs.append(doubled)
+        checkers.append(CountingReproduces(doubled, task.inputs))
+    alone = [prune(lines, checker.inputs) for lines, checker in zip(programs, checkers)]
+    rounds: list[int] = []
+
+    def reproduces(requests):
+        rounds.append(len(requests))
+        return {i: [checkers[i].matches(c) for c in candidates] for i, candidates in requests.items()}
+
+    assert prune_many(programs, reproduces) == [kept for kept, _ in alone]
+    assert len(rounds) == max(len(counter.batches) for _, counter in alone)
+    assert rounds[0] == len(programs)  # every program's first round in one call
 
 
 def test_wrong_answer_count_is_an_error():

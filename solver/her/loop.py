@@ -38,7 +38,7 @@ from solver.augmentation import Augmentation, random_augmentation
 from solver.faults import MAX_OOM_RETRIES, free_accelerator_memory, is_out_of_memory, shorter_examples, smaller_sampling
 from solver.her.config import HerConfig
 from solver.metrics import correct_pairs, mean_pixel_accuracy
-from solver.programs import assemble, body_lines, close_truncated, drop_broken_lines, prune_lines
+from solver.programs import assemble, body_lines, close_truncated, drop_broken_lines, prune_many
 from solver.prompting import PromptFormat, extract_program, prompt_format, render_prompt
 from solver.submission import Candidate
 
@@ -132,32 +132,46 @@ class TaskSearchResult:
         return sum(e.samples for e in self.epochs)
 
 
-def _prune(program: str, grids: list[np.ndarray], fingerprint: str, sandbox: Any) -> str:
-    """The program without lines that change no output on ``grids`` (checked in the sandbox).
+def _prune_all(programs: list[tuple[str, str]], grids: list[np.ndarray], sandbox: Any) -> list[str]:
+    """Each ``(program, fingerprint)``'s program without the lines that change no output on
+    ``grids`` (checked in the sandbox), in ``programs`` order.
 
-    Each round of candidate deletions runs as one sandbox group (``Sandbox.run_groups``): one
-    fork for the dozens of variants of a 25-line program instead of one each, which made
-    pruning most of an epoch's execution time. Variants in a group share a process, so the
-    pruned program is run once more alone and kept only if it still reproduces.
+    All are pruned together (``prune_many``): each round's line deletions of every program run
+    in one ``Sandbox.run_groups`` call, split into one group per sandbox worker, so an epoch's
+    ~150 kept programs cost a few calls and a few program processes per round instead of 3-4
+    round trips and processes each. Variants in a group share a process (a program that
+    changed the DSL would change the ones after it), so each pruned program is run once more
+    alone and kept only if it still reproduces.
     """
-    lines = body_lines(program)
-    if len(lines) <= 1:
-        return program
-
-    def reproduces(candidates: list[list[str]]) -> list[bool]:
-        results = sandbox.run_groups([[assemble(c) for c in candidates]], grids)[0]
-        return [r.fingerprint == fingerprint for r in results]
-
+    fingerprints = [fingerprint for _, fingerprint in programs]
+    lines = [body_lines(program) for program, _ in programs]
     # body_lines/assemble rebuild a `def task(img)` program; one written otherwise (another
     # argument name, top-level helpers) does not survive that, and is kept as it was
-    original = assemble(lines)
-    if original != program and sandbox.run([original], grids)[0].fingerprint != fingerprint:
-        return program
-    pruned = prune_lines(lines, reproduces)
-    if len(pruned) == len(lines):
-        return original
-    kept = assemble(pruned)
-    return kept if sandbox.run([kept], grids)[0].fingerprint == fingerprint else original
+    rebuilt = [assemble(body) for body in lines]
+    changed = [i for i, (program, _) in enumerate(programs) if len(lines[i]) > 1 and rebuilt[i] != program]
+    runs = sandbox.run([rebuilt[i] for i in changed], grids) if changed else []
+    broken = {i for i, run in zip(changed, runs) if run.fingerprint != fingerprints[i]}
+    todo = [i for i in range(len(programs)) if len(lines[i]) > 1 and i not in broken]
+    workers = max(1, getattr(getattr(sandbox, "config", None), "workers", 1))
+
+    def reproduces(requests: dict[int, list[list[str]]]) -> dict[int, list[bool]]:
+        """``requests`` is keyed by position in ``todo``."""
+        variants = [(k, assemble(candidate)) for k, candidates in requests.items() for candidate in candidates]
+        size = -(-len(variants) // workers)  # ceil: one group per worker
+        groups = [variants[start : start + size] for start in range(0, len(variants), size)]
+        results = sandbox.run_groups([[source for _, source in group] for group in groups], grids)
+        answers: dict[int, list[bool]] = {k: [] for k in requests}
+        for group, group_results in zip(groups, results):
+            for (k, _), run in zip(group, group_results):
+                answers[k].append(run.fingerprint == fingerprints[todo[k]])
+        return answers
+
+    pruned = prune_many([lines[i] for i in todo], reproduces)
+    shorter = {i: assemble(kept) for i, kept in zip(todo, pruned) if len(kept) < len(lines[i])}
+    checks = sandbox.run(list(shorter.values()), grids) if shorter else []
+    alone = {i for i, run in zip(shorter, checks) if run.fingerprint == fingerprints[i]}
+    pruning = set(todo)
+    return [shorter[i] if i in alone else rebuilt[i] if i in pruning else program for i, (program, _) in enumerate(programs)]
 
 
 def search_and_learn(
@@ -300,44 +314,49 @@ def search_and_learn(
         # an epoch's execution, and search would otherwise spend its time on programs it drops.
         pruning = config.prune and fmt.prunable
 
-        def pruned(item: Found) -> Found:
-            program = _prune(item.program, frame_grids, item.fingerprint, sandbox)
-            return item if program == item.program else replace(item, program=program)
+        def pruned(items: list[Found]) -> list[Found]:
+            programs = _prune_all([(f.program, f.fingerprint) for f in items], frame_grids, sandbox)
+            return [f if program == f.program else replace(f, program=program) for f, program in zip(items, programs)]
 
-        def keep(program: str, run: Any, votes: int) -> None:
-            """Prune ``program`` when learning, score its outputs in the task's frame, make it a candidate."""
-            if pruning and learning:
-                program = _prune(program, frame_grids, run.fingerprint, sandbox)
-            outputs = [augmentation.invert(o) for o in run.outputs]
-            train_out = tuple(outputs[:n_train])
-            item = Found(
-                program=program,
-                train_outputs=train_out,
-                test_outputs=tuple(outputs[n_train:]),
-                train_correct=correct_pairs(train_out, train_targets),
-                pixel_accuracy=mean_pixel_accuracy(train_out, train_targets),
-                votes=votes,
-                augmentation=augmentation,
-                fingerprint=run.fingerprint,
-            )
-            found.append(item)
-            result.candidates.append(Candidate(tuple(o.tolist() for o in item.test_outputs), item.train_correct, len(program), votes))
+        def keep(kept: list[tuple[str, Any, int]]) -> None:
+            """Prune the ``(program, run, votes)`` when learning (all at once), score their outputs
+            in the task's frame, make them candidates."""
+            programs = [program for program, _, _ in kept]
+            if pruning and learning and kept:
+                programs = _prune_all([(program, run.fingerprint) for program, run, _ in kept], frame_grids, sandbox)
+            for program, (_, run, votes) in zip(programs, kept):
+                outputs = [augmentation.invert(o) for o in run.outputs]
+                train_out = tuple(outputs[:n_train])
+                item = Found(
+                    program=program,
+                    train_outputs=train_out,
+                    test_outputs=tuple(outputs[n_train:]),
+                    train_correct=correct_pairs(train_out, train_targets),
+                    pixel_accuracy=mean_pixel_accuracy(train_out, train_targets),
+                    votes=votes,
+                    augmentation=augmentation,
+                    fingerprint=run.fingerprint,
+                )
+                found.append(item)
+                result.candidates.append(Candidate(tuple(o.tolist() for o in item.test_outputs), item.train_correct, len(program), votes))
 
-        for program, run, votes in by_output.values():
-            keep(program, run, votes)
+        keep(list(by_output.values()))
         metrics.unique_outputs = len({_train_key(f) for f in found})  # of the samples
         # 3b. splice: the most accurate programs' bodies, two at a time, as programs of their own
         solved_by_sample = any(f.train_correct == n_train for f in found)
         if config.splice and fmt.prunable and not solved_by_sample and not out_of_time():
             if pruning and not learning:
-                top = {id(f) for f in _ranked(found)[: config.splice]}
-                found = [pruned(f) if id(f) in top else f for f in found]
+                top = _ranked(found)[: config.splice]
+                shorter = {id(f): g for f, g in zip(top, pruned(top))}
+                found[:] = [shorter.get(id(f), f) for f in found]
             spliced = list(dict.fromkeys(_splices(found, config.splice)))
+            new: list[tuple[str, Any, int]] = []
             for program, run in zip(spliced, sandbox.run(spliced, frame_grids) if spliced else []):
                 if run.all_ok and run.fingerprint not in by_output:
                     by_output[run.fingerprint] = (program, run, 0)
-                    metrics.spliced += 1
-                    keep(program, run, 0)
+                    new.append((program, run, 0))
+            metrics.spliced = len(new)
+            keep(new)
         metrics.execution_s = time.monotonic() - tick
         if found:
             best = max(found, key=lambda f: (f.train_correct, f.pixel_accuracy, -len(f.program)))
@@ -350,7 +369,7 @@ def search_and_learn(
 
         # 4. stop when solved
         if found and metrics.best_train_correct == n_train:
-            solution = pruned(best).program if pruning and not learning else best.program
+            solution = pruned([best])[0].program if pruning and not learning else best.program
             result.solved, result.stop_reason, result.solution = True, "solved", solution
             _finish_epoch(result, metrics, on_epoch, epoch_started)
             break
