@@ -76,7 +76,7 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
 
     sampling = {"sampling": _sampling(hyper["sampling"])} if hyper["sampling"] else {}
     config = HerConfig(max_epochs=hyper["max_epochs"], max_new_tokens=hyper["max_new_tokens"], seed=seed, learn=mode == "her",
-                       splice=hyper["splice"], **sampling)
+                       splice=hyper["splice"], augment=hyper["augment"], **sampling)
     deadline = time.monotonic() + hyper["run_seconds"] if hyper["run_seconds"] else None
 
     def progress(e: Any) -> None:  # a line per epoch, so a long suite can be watched while it runs
@@ -100,6 +100,7 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
         "training_s": round(sum(e.training_s for e in result.epochs), 1),
         "best_pixel_accuracy": max((e.best_pixel_accuracy for e in result.epochs), default=0.0),
         "splice": hyper["splice"],
+        "augment": hyper["augment"],
         "learner_batch_size": _PARTS.learner.config.batch_size if _PARTS.learner else None,
         "learner_lr": _PARTS.learner.config.learning_rate if _PARTS.learner else None,
         "spliced": sum(e.spliced for e in result.epochs),
@@ -140,6 +141,7 @@ def main() -> int:
     parser.add_argument("--sampling", default=None, help="samples per epoch as N@TEMPERATURE,... (default: HerConfig's 8@0.1,128@0.9)")
     parser.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend")
     parser.add_argument("--splice", type=int, default=0, help="HerConfig.splice: programs spliced from the K best of each epoch (0: off)")
+    parser.add_argument("--augment", action="store_true", help="HerConfig.augment: each epoch samples on a fresh augmentation of the task")
     parser.add_argument("--learner-batch-size", type=int, default=None, help="LearnerConfig.batch_size (default: its default)")
     parser.add_argument("--learner-lr", type=float, default=None, help="LearnerConfig.learning_rate (default: its default)")
     args = parser.parse_args()
@@ -150,7 +152,7 @@ def main() -> int:
 
     tasks = args.tasks.split(",")
     hyper = {"sampling": args.sampling, "max_epochs": args.max_epochs, "max_new_tokens": args.max_new_tokens, "run_seconds": args.run_seconds,
-             "splice": args.splice}
+             "splice": args.splice, "augment": args.augment}
     runs = [(name, mode, seed) for seed in range(args.seeds) for name in tasks for mode in args.modes.split(",")]
     args.out.mkdir(parents=True, exist_ok=True)
     log_path = args.out / "runs.jsonl"
