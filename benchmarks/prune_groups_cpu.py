@@ -6,11 +6,14 @@ each against ~0.2 ms to run it); each program's round of variants in one process
 (``Sandbox.run_groups``), program after program; and every kept program pruned together
 (``_prune_all``: a round of all programs' variants in one call, one group per sandbox worker).
 This runs the same search once per mode on one sandbox and prints each epoch's execution
-seconds and the program processes forked. Pure search samples the very same programs in both runs; with
-``--learn`` (HER, where every kept program is pruned) both runs train on the same pruned
-programs, so on a CPU they sample the same ones too (the rows show whether they did):
+seconds and the program processes forked. Pure search samples the very same programs in
+every mode; with ``--learn`` (HER, where every kept program is pruned) every mode trains on the
+same pruned programs, so on a CPU they sample the same ones too (the rows show whether they
+did). The first two modes prune program after program through ``_prune_all``, which splits
+even one program's round over the sandbox workers: with ``--workers 1`` (the GPU table's
+setting) that is the loop as it was before programs were pruned together.
 
-    python benchmarks/prune_groups_cpu.py --task 25-squares --epochs 4 --workers 1 [--learn]
+    python benchmarks/prune_groups_cpu.py --task 25-squares --epochs 4 --workers 1 [--learn] [--modes groups,together]
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ def main() -> int:
     parser.add_argument("--learn", action="store_true", help="HER instead of pure search")
     parser.add_argument("--modes", default=",".join(MODES), help=f"comma-separated, of {MODES}")
     args = parser.parse_args()
+    unknown = set(args.modes.split(",")) - set(MODES)
+    if unknown:
+        parser.error(f"unknown --modes {sorted(unknown)}; choose from {MODES}")
 
     from solver.cli import _sampling
     from solver.her import HerConfig, loop, search_and_learn

@@ -162,8 +162,8 @@ def prune_many(programs: list[list[str]], reproduces: ReproducesMany) -> list[li
 
     Why: the HER loop prunes the ~150 programs an epoch keeps; one at a time that is 3-4 sandbox
     round trips (and program processes) each, and it was most of an epoch's execution time on
-    a GPU machine shared by twelve searches. Together it is 2-3 calls an epoch, which the
-    caller can spread over its sandbox workers.
+    a GPU machine shared by twelve searches. Together it is as many calls as the slowest
+    program has rounds, and the caller can spread each call over its sandbox workers.
 
     Args:
         programs: each program's body statements (see ``prune_lines``).
@@ -195,7 +195,7 @@ def prune_many(programs: list[list[str]], reproduces: ReproducesMany) -> list[li
             if len(given) != len(candidates):
                 raise ValueError(
                     f"reproduces must return one answer per candidate: got {len(given)} answers "
-                    f"for {len(candidates)} candidates"
+                    f"for program {i}'s {len(candidates)} candidates"
                 )
             advance(i, given)
     return kept

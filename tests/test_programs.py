@@ -129,16 +129,16 @@ def test_pruning_random_programs_with_injected_duplicates_always_reproduces():
         prune(doubled + lines[:1] + lines, task.inputs)
 
 
-def test_prune_many_gives_each_program_what_prune_lines_gives_it_in_as_many_rounds_as_the_slowest():
+def test_prune_many_gives_each_program_what_prune_lines_gives_it_and_asks_only_the_unfinished():
     rng = np.random.default_rng(11)
-    programs, checkers = [], []
+    programs, inputs = [[], [PIXEL]], [BLACK, BLACK]
     for _ in range(12):
         task = generate_drawing_task(rng)
         lines = body_lines(task.program)
-        doubled = [line for line in lines for _ in range(2)] + lines[:1]
-        programs.append(doubled)
-        checkers.append(CountingReproduces(doubled, task.inputs))
-    alone = [prune(lines, checker.inputs) for lines, checker in zip(programs, checkers)]
+        programs.append([line for line in lines for _ in range(2)] + lines[:1])
+        inputs.append(task.inputs)
+    alone = [prune(lines, grids) for lines, grids in zip(programs, inputs)]
+    checkers = [CountingReproduces(lines, grids) for lines, grids in zip(programs, inputs)]
     rounds: list[int] = []
 
     def reproduces(requests):
@@ -146,13 +146,17 @@ def test_prune_many_gives_each_program_what_prune_lines_gives_it_in_as_many_roun
         return {i: [checkers[i].matches(c) for c in candidates] for i, candidates in requests.items()}
 
     assert prune_many(programs, reproduces) == [kept for kept, _ in alone]
-    assert len(rounds) == max(len(counter.batches) for _, counter in alone)
-    assert rounds[0] == len(programs)  # every program's first round in one call
+    # round r asks only the programs that needed more than r rounds alone
+    needed = [len(counter.batches) for _, counter in alone]
+    assert rounds == [sum(n > r for n in needed) for r in range(max(needed))]
+    assert max(needed) >= 2 and needed[:2] == [0, 1]
 
 
 def test_wrong_answer_count_is_an_error():
     with pytest.raises(ValueError, match="one answer per candidate"):
         prune_lines([PIXEL, ROW], lambda candidates: [True])
+    with pytest.raises(ValueError, match="one answer per candidate: got 0 answers for program 1's 2 candidates"):
+        prune_many([[PIXEL, ROW], [PIXEL, ROW]], lambda requests: {0: [True, True]})
 
 
 def test_close_truncated_keeps_the_whole_lines_of_a_program_cut_off():

@@ -139,9 +139,10 @@ def _prune_all(programs: list[tuple[str, str]], grids: list[np.ndarray], sandbox
     All are pruned together (``prune_many``): each round's line deletions of every program run
     in one ``Sandbox.run_groups`` call, split into one group per sandbox worker, so an epoch's
     ~150 kept programs cost a few calls and a few program processes per round instead of 3-4
-    round trips and processes each. Variants in a group share a process (a program that
-    changed the DSL would change the ones after it), so each pruned program is run once more
-    alone and kept only if it still reproduces.
+    round trips and processes each. Variants in a group share a process, other programs'
+    variants included (one that changed the DSL would change the ones after it), so each pruned
+    program is run once more alone and kept only if it still reproduces; such a leak can still
+    keep a removable line in, never let a wrong removal through.
     """
     fingerprints = [fingerprint for _, fingerprint in programs]
     lines = [body_lines(program) for program, _ in programs]
