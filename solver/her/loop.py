@@ -171,8 +171,8 @@ def _prune_all(programs: list[tuple[str, str]], grids: list[np.ndarray], sandbox
     shorter = {i: assemble(kept) for i, kept in zip(todo, pruned) if len(kept) < len(lines[i])}
     checks = sandbox.run(list(shorter.values()), grids) if shorter else []
     alone = {i for i, run in zip(shorter, checks) if run.fingerprint == fingerprints[i]}
-    pruning = set(todo)
-    return [shorter[i] if i in alone else rebuilt[i] if i in pruning else program for i, (program, _) in enumerate(programs)]
+    prunable = set(todo)
+    return [shorter[i] if i in alone else rebuilt[i] if i in prunable else program for i, (program, _) in enumerate(programs)]
 
 
 def search_and_learn(
@@ -323,7 +323,7 @@ def search_and_learn(
             """Prune the ``(program, run, votes)`` when learning (all at once), score their outputs
             in the task's frame, make them candidates."""
             programs = [program for program, _, _ in kept]
-            if pruning and learning and kept:
+            if pruning and learning:
                 programs = _prune_all([(program, run.fingerprint) for program, run, _ in kept], frame_grids, sandbox)
             for program, (_, run, votes) in zip(programs, kept):
                 outputs = [augmentation.invert(o) for o in run.outputs]
