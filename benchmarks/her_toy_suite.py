@@ -85,6 +85,8 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
 
     result = search_and_learn(toy_task(name).task, sampler=_PARTS.sampler, sandbox=_PARTS.sandbox, tokenizer=_PARTS.tokenizer,
                               learner=_PARTS.learner, config=config, deadline=deadline, on_epoch=progress)
+    # the most accurate program of the whole run (the solution if solved): what a stalled run got stuck on
+    best = max((found for found in result.best_per_epoch if found is not None), key=lambda found: found.pixel_accuracy, default=None)
     return {
         "task": name,
         "mode": mode,
@@ -99,6 +101,7 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
         "execution_s": round(sum(e.execution_s for e in result.epochs), 1),
         "training_s": round(sum(e.training_s for e in result.epochs), 1),
         "best_pixel_accuracy": max((e.best_pixel_accuracy for e in result.epochs), default=0.0),
+        "best_program": result.solution or (best.program if best else None),
         "splice": hyper["splice"],
         "augment": hyper["augment"],
         "learner_batch_size": _PARTS.learner.config.batch_size if _PARTS.learner else None,

@@ -37,6 +37,8 @@ def test_the_suite_runs_both_modes_in_parallel_and_resumes(model_dir, tmp_path):
     assert sorted((r["mode"], r["seed"]) for r in rows) == [("her", 0), ("search", 0)]
     assert all(r["epochs"] == 1 and r["samples"] == 2 and r["task"] == "9-vertical-lines" for r in rows)
     assert next(r for r in rows if r["mode"] == "search")["training_s"] == 0
+    # the run's most accurate program, when any sampled program ran
+    assert all(r["best_program"] is None or "def task" in r["best_program"] for r in rows)
 
     # a second call with one more seed runs only the new seed; the table counts all four runs
     second = suite(model_dir, tmp_path, seeds=2)
