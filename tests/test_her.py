@@ -258,6 +258,19 @@ def test_splicing_two_partial_programs_can_solve_what_neither_does(sandbox, spli
         assert sorted((c.train_correct, c.votes) for c in result.candidates) == [(0, 1), (0, 1), (2, 0)]
 
 
+def test_a_splice_keeps_lines_both_programs_share_where_the_first_has_them(sandbox):
+    # both draw column 0 in the wrong colour, then their own part of it in the right one; spliced
+    # whole (either order), the second's wrong-colour line would paint over the first's pixels
+    shared = "    draw_vertical_line(img, x=0, color=2)\n"
+    upper = "def task(img):\n" + shared + "    draw_pixel(img, point=(0, 0), color=1)\n    draw_pixel(img, point=(1, 0), color=1)\n    return img\n"
+    lower = "def task(img):\n" + shared + "    draw_pixel(img, point=(2, 0), color=1)\n    return img\n"
+    config = CONFIG.model_copy(update={"max_epochs": 1, "splice": 2, "learn": False})
+    result = search_and_learn(task(), sampler=ScriptedSampler([[upper, lower]]), sandbox=sandbox, tokenizer=TextTokenizer(), config=config)
+    assert result.solved
+    # pruned: the shared line changes nothing once all three pixels are drawn
+    assert sorted(body_lines(result.solution)) == sorted(line for line in body_lines(upper) + body_lines(lower) if "x=0" not in line)
+
+
 def test_spliced_programs_are_relabeled_and_learned_like_sampled_ones(sandbox):
     sampler = ScriptedSampler([[TOP, MIDDLE, NOTHING]])
     learner = RecordingLearner()

@@ -468,16 +468,27 @@ def _finish_epoch(result: TaskSearchResult, metrics: EpochMetrics, on_epoch: Cal
 
 
 def _splices(found: list[Found], top: int) -> list[str]:
-    """Programs made of two of the ``top`` most accurate programs' bodies, one after the other (both orders).
+    """Programs made of one of the ``top`` most accurate programs' bodies followed by the lines of
+    another that the first does not have (every ordered pair).
 
     Why: a model trained on programs of 1-5 draws rarely writes more, and hindsight relabeling
     only teaches it the lengths it already writes; splicing two programs that each draw part of
     the target gives one that may draw more of it, and, relabeled, a longer program to learn.
-    Drawing programs are straight-line calls on ``img``, so any two bodies concatenate into a
-    valid program (a later draw may cover an earlier one: pruning then removes it).
+    Drawing programs are straight-line calls on ``img``, so lines of two bodies concatenate into
+    a valid program (a later draw may cover an earlier one: pruning then removes it). The lines
+    both share are left where the first has them: drawn again after the first's own lines they
+    would cover them. On 25-squares the best programs drew full-height stripes and then some of
+    the squares between them; two such programs with different squares, spliced whole, painted the
+    second's stripes over the first's squares.
     """
     bodies = [body for body in (body_lines(f.program) for f in _ranked(found)) if body][:top]
-    return [assemble(a + b) for i, a in enumerate(bodies) for j, b in enumerate(bodies) if i != j]
+    splices = []
+    for i, first in enumerate(bodies):
+        for j, second in enumerate(bodies):
+            new_lines = [line for line in second if line not in first]
+            if i != j and new_lines:
+                splices.append(assemble(first + new_lines))
+    return splices
 
 
 def _ranked(found: list[Found]) -> list[Found]:
