@@ -271,25 +271,6 @@ def test_a_splice_keeps_lines_both_programs_share_where_the_first_has_them(sandb
     assert sorted(body_lines(result.solution)) == sorted(line for line in body_lines(upper) + body_lines(lower) if "x=0" not in line)
 
 
-@pytest.mark.parametrize("learn", [False, True])
-def test_an_earlier_epochs_best_program_is_spliced_with_a_later_one(sandbox, learn):
-    # TOP_TWO and BOTTOM are never sampled in the same epoch; NOTHING draws nothing to splice
-    sampler = ScriptedSampler([[TOP_TWO, NOTHING], [BOTTOM, NOTHING]])
-    config = CONFIG.model_copy(update={"max_epochs": 2, "splice": 2, "learn": learn})
-    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), learner=RecordingLearner(), config=config)
-    assert result.solved and len(result.epochs) == 2
-    assert sorted(body_lines(result.solution)) == sorted(body_lines(TOP_TWO) + body_lines(BOTTOM))
-
-
-def test_a_splice_already_run_is_not_run_again(sandbox):
-    sampler = ScriptedSampler([[TOP, MIDDLE], [TOP, MIDDLE]])
-    config = CONFIG.model_copy(update={"max_epochs": 2, "splice": 3, "learn": False})
-    result = search_and_learn(task(), sampler=sampler, sandbox=sandbox, tokenizer=TextTokenizer(), config=config)
-    # epoch 0 splices TOP and MIDDLE (both orders draw the same); epoch 1 has the same two and
-    # that splice, whose splices with them are the same programs or add no line
-    assert [e.spliced for e in result.epochs] == [1, 0]
-
-
 def test_spliced_programs_are_relabeled_and_learned_like_sampled_ones(sandbox):
     sampler = ScriptedSampler([[TOP, MIDDLE, NOTHING]])
     learner = RecordingLearner()

@@ -4,8 +4,7 @@ Each epoch:
 1. sample programs for the task's prompt with every (n, temperature) setting;
 2. run each distinct program on the train and test inputs in the sandbox;
 3. keep one program per distinct output (the shortest), pruned of lines that change no output;
-   with ``HerConfig.splice``, also programs spliced from two of the best, this epoch's or
-   earlier ones' (``_splices``, ``_splice_pool``);
+   with ``HerConfig.splice``, also programs spliced from two of the best (``_splices``);
 4. stop if a program reproduces every train pair, or at the deadline or epoch limit;
 5. relabel: each kept program becomes a new task whose outputs are its own, so the program is a
    correct answer to it (hindsight); train the adapter on the ones not trained on before,
@@ -236,10 +235,6 @@ def search_and_learn(
     first_epoch = resume.next_epoch if resume is not None else 0
     sampling, max_new_tokens = tuple(config.sampling), config.max_new_tokens  # shrink on OOM
     last_epoch_s = 0.0
-    # splicing's memory (``_splice_pool``): the most accurate programs of the epochs so far, and
-    # every program already spliced (run once, it has nothing new to show)
-    elite: list[Found] = []
-    spliced_before: set[str] = set()
 
     def out_of_time(ahead_s: float = 0.0) -> bool:
         return deadline is not None and time.monotonic() + ahead_s >= deadline
@@ -348,18 +343,14 @@ def search_and_learn(
 
         keep(list(by_output.values()))
         metrics.unique_outputs = len({_train_key(f) for f in found})  # of the samples
-        # 3b. splice: the most accurate programs, this epoch's and earlier ones', two at a time,
-        # as programs of their own
+        # 3b. splice: the most accurate programs' bodies, two at a time, as programs of their own
         solved_by_sample = any(f.train_correct == n_train for f in found)
         if config.splice and fmt.prunable and not solved_by_sample and not out_of_time():
-            carried = [f for f in elite if f.augmentation == augmentation and f.fingerprint not in by_output]
             if pruning and not learning:
-                top = _ranked(found + carried)[: config.splice]
+                top = _ranked(found)[: config.splice]
                 shorter = {id(f): g for f, g in zip(top, pruned(top))}
                 found[:] = [shorter.get(id(f), f) for f in found]
-                carried = [shorter.get(id(f), f) for f in carried]
-            spliced = [p for p in dict.fromkeys(_splices(found + carried, config.splice)) if p not in spliced_before]
-            spliced_before.update(spliced)
+            spliced = list(dict.fromkeys(_splices(found, config.splice)))
             new: list[tuple[str, Any, int]] = []
             for program, run in zip(spliced, sandbox.run(spliced, frame_grids) if spliced else []):
                 if run.all_ok and run.fingerprint not in by_output:
@@ -367,7 +358,6 @@ def search_and_learn(
                     new.append((program, run, 0))
             metrics.spliced = len(new)
             keep(new)
-            elite = _splice_pool(found + carried + [f for f in elite if f.augmentation != augmentation], config.splice)
         metrics.execution_s = time.monotonic() - tick
         if found:
             best = max(found, key=lambda f: (f.train_correct, f.pixel_accuracy, -len(f.program)))
@@ -500,23 +490,6 @@ def _splices(found: list[Found], top: int) -> list[str]:
             if i != j and new_lines:
                 splices.append(assemble(first + new_lines))
     return splices
-
-
-def _splice_pool(found: list[Found], top: int) -> list[Found]:
-    """The ``top`` most accurate programs of ``found`` with distinct outputs (per frame): what the
-    next epochs splice with their own.
-
-    Why: the seed's HER notes (``../shared/seeds/``) saw the chick's runs get every detail right,
-    "but never on the same epoch"; an epoch's samples alone may no longer contain the earlier
-    epoch's best program to splice with.
-    """
-    seen: set[tuple[Augmentation, str]] = set()
-    pool = []
-    for f in _ranked(found):
-        if (f.augmentation, f.fingerprint) not in seen:
-            seen.add((f.augmentation, f.fingerprint))
-            pool.append(f)
-    return pool[:top]
 
 
 def _ranked(found: list[Found]) -> list[Found]:
