@@ -271,6 +271,18 @@ def test_a_splice_keeps_lines_both_programs_share_where_the_first_has_them(sandb
     assert sorted(body_lines(result.solution)) == sorted(line for line in body_lines(upper) + body_lines(lower) if "x=0" not in line)
 
 
+def test_splice_partners_are_chosen_for_the_cells_the_best_gets_wrong(sandbox):
+    # TOP_TWO is the most accurate (8 of 9 cells), TOP next (7, its right cells all in TOP_TWO's),
+    # then this one (7, shorter programs first among equals), the only one with cell (2, 0) right
+    third = "def task(img):\n    draw_vertical_line(img, x=0, color=2)\n    draw_pixel(img, point=(2, 0), color=1)\n    return img\n"
+    config = CONFIG.model_copy(update={"max_epochs": 1, "splice": 2})
+    result = search_and_learn(task(), sampler=ScriptedSampler([[TOP_TWO, TOP, third]]), sandbox=sandbox, tokenizer=TextTokenizer(),
+                              learner=RecordingLearner(), config=config)
+    # the two most accurate splice into nothing new; TOP_TWO and the third do
+    assert result.solved
+    assert sorted(body_lines(result.solution)) == sorted(body_lines(TOP_TWO) + ["draw_pixel(img, point=(2, 0), color=1)"])
+
+
 def test_spliced_programs_are_relabeled_and_learned_like_sampled_ones(sandbox):
     sampler = ScriptedSampler([[TOP, MIDDLE, NOTHING]])
     learner = RecordingLearner()

@@ -346,11 +346,12 @@ def search_and_learn(
         # 3b. splice: the most accurate programs' bodies, two at a time, as programs of their own
         solved_by_sample = any(f.train_correct == n_train for f in found)
         if config.splice and fmt.prunable and not solved_by_sample and not out_of_time():
+            partners = _splice_partners(found, train_targets, config.splice)
             if pruning and not learning:
-                top = _ranked(found)[: config.splice]
-                shorter = {id(f): g for f, g in zip(top, pruned(top))}
+                shorter = {id(f): g for f, g in zip(partners, pruned(partners))}
                 found[:] = [shorter.get(id(f), f) for f in found]
-            spliced = list(dict.fromkeys(_splices(found, config.splice)))
+                partners = [shorter[id(f)] for f in partners]
+            spliced = list(dict.fromkeys(_splices(partners)))
             new: list[tuple[str, Any, int]] = []
             for program, run in zip(spliced, sandbox.run(spliced, frame_grids) if spliced else []):
                 if run.all_ok and run.fingerprint not in by_output:
@@ -467,9 +468,9 @@ def _finish_epoch(result: TaskSearchResult, metrics: EpochMetrics, on_epoch: Cal
         on_epoch(metrics)
 
 
-def _splices(found: list[Found], top: int) -> list[str]:
-    """Programs made of one of the ``top`` most accurate programs' bodies followed by the lines of
-    another that the first does not have (every ordered pair).
+def _splices(partners: list[Found]) -> list[str]:
+    """Programs made of one partner's body followed by the lines of another that the first does
+    not have (every ordered pair).
 
     Why: a model trained on programs of 1-5 draws rarely writes more, and hindsight relabeling
     only teaches it the lengths it already writes; splicing two programs that each draw part of
@@ -482,7 +483,7 @@ def _splices(found: list[Found], top: int) -> list[str]:
     with different rows of squares, spliced whole, paint the second's stripes over the first's
     squares.
     """
-    bodies = [body for body in (body_lines(f.program) for f in _ranked(found)) if body][:top]
+    bodies = [body_lines(f.program) for f in partners]
     splices = []
     for i, first in enumerate(bodies):
         for j, second in enumerate(bodies):
@@ -490,6 +491,38 @@ def _splices(found: list[Found], top: int) -> list[str]:
             if i != j and new_lines:
                 splices.append(assemble(first + new_lines))
     return splices
+
+
+def _splice_partners(found: list[Found], targets: list[np.ndarray], top: int) -> list[Found]:
+    """Up to ``top`` programs to splice: the most accurate, then, one at a time, the program that
+    gets right the most cells that every one chosen so far gets wrong (the most accurate among
+    equals, so once nothing adds a cell this is the most accurate rest).
+
+    Why: the most accurate programs of an epoch tend to be variants of one another. On 25-squares
+    (CPU, 2026-12-02) every top program of a stalled run drew the stripes and the same row of
+    squares for seven epochs; a program with another row scored lower and was never spliced.
+    Only programs that come apart into lines (``_ranked``) and draw something take part.
+    """
+    candidates = [f for f in _ranked(found) if body_lines(f.program)]
+    right = {id(f): _right_cells(f, targets) for f in candidates}
+    chosen: list[Found] = []
+    covered = None
+    while candidates and len(chosen) < top:
+        # max keeps the first of equals: the ranking's order
+        pick = candidates[0] if covered is None else max(candidates, key=lambda f: int((right[id(f)] & ~covered).sum()))
+        chosen.append(pick)
+        candidates.remove(pick)
+        covered = right[id(pick)] if covered is None else covered | right[id(pick)]
+    return chosen
+
+
+def _right_cells(found: Found, targets: list[np.ndarray]) -> np.ndarray:
+    """One flag per target cell over all train pairs: does the program's output get it right
+    (all wrong for an output of another shape)."""
+    return np.concatenate([
+        (output == target).ravel() if output.shape == target.shape else np.zeros(target.size, dtype=bool)
+        for output, target in zip(found.train_outputs, targets)
+    ])
 
 
 def _ranked(found: list[Found]) -> list[Found]:
