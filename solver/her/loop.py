@@ -498,9 +498,10 @@ def _splice_partners(found: list[Found], targets: list[np.ndarray], top: int) ->
     gets right the most cells that every one chosen so far gets wrong (the most accurate among
     equals, so once nothing adds a cell this is the most accurate rest).
 
-    Why: the most accurate programs of an epoch tend to be variants of one another. On 25-squares
-    (CPU, 2026-12-02) every top program of a stalled run drew the stripes and the same row of
-    squares for seven epochs; a program with another row scored lower and was never spliced.
+    Why: the most accurate programs of an epoch tend to be variants of one another. A 25-squares
+    run (CPU, 2026-12-02) stayed at exactly 80% for nine epochs with a best program of stripes
+    and one row of squares: splicing the most accurate programs could not add the other row that
+    none of them had. With partners chosen this way the same run was solved.
     Only programs that come apart into lines (``_ranked``) and draw something take part.
     """
     candidates = [f for f in _ranked(found) if body_lines(f.program)]
