@@ -85,8 +85,6 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
 
     result = search_and_learn(toy_task(name).task, sampler=_PARTS.sampler, sandbox=_PARTS.sandbox, tokenizer=_PARTS.tokenizer,
                               learner=_PARTS.learner, config=config, deadline=deadline, on_epoch=progress)
-    # the most accurate program of the whole run (the solution if solved): what a stalled run got stuck on
-    best = max((found for found in result.best_per_epoch if found is not None), key=lambda found: found.pixel_accuracy, default=None)
     return {
         "task": name,
         "mode": mode,
@@ -101,7 +99,7 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
         "execution_s": round(sum(e.execution_s for e in result.epochs), 1),
         "training_s": round(sum(e.training_s for e in result.epochs), 1),
         "best_pixel_accuracy": max((e.best_pixel_accuracy for e in result.epochs), default=0.0),
-        "best_program": result.solution or (best.program if best else None),
+        "best_program": best_program(result),
         "splice": hyper["splice"],
         "augment": hyper["augment"],
         "learner_batch_size": _PARTS.learner.config.batch_size if _PARTS.learner else None,
@@ -110,6 +108,15 @@ def _run(name: str, mode: str, seed: int, hyper: dict[str, Any]) -> dict[str, An
         "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
         "epoch_metrics": [{k: round(v, 3) if isinstance(v, float) else v for k, v in e.as_dict().items() if k in EPOCH_FIELDS} for e in result.epochs],
     }
+
+
+def best_program(result: Any) -> str | None:
+    """The most accurate program of a whole search (its solution if solved): what a stalled run
+    got stuck on. None when no sampled program ran."""
+    if result.solution is not None:
+        return result.solution
+    best = max((found for found in result.best_per_epoch if found is not None), key=lambda found: found.pixel_accuracy, default=None)
+    return best.program if best else None
 
 
 def table(rows: list[dict[str, Any]], task_order: list[str]) -> str:

@@ -55,7 +55,7 @@ def _add_search_flags(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--prompt-format", choices=("drawing", "barc"), default=None, help="the model's prompt and program format: drawing (ours, default) or barc (BARC's induction models; programs run with solver.dsl.barc)")
     group.add_argument("--augment", action="store_true", help="sample each batch on a fresh rotation/flip/colour permutation of the task")
     group.add_argument("--splice", type=int, default=None, metavar="K",
-                       help="each epoch, also run the K most accurate programs spliced two at a time, one's lines then the other's it lacks (drawing programs; default 0: off)")
+                       help="each epoch, also run K splice partners (the most accurate, then those right where it is wrong) spliced two at a time, one's lines then the other's it lacks (drawing programs; default 0: off)")
     group.add_argument("--seed", type=int, default=0)
     group.add_argument("--sampler", choices=("auto", "transformers", "vllm"), default="auto", help="sampling backend (default: vLLM when it imports and a GPU is visible, else transformers)")
     group.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")

@@ -37,9 +37,10 @@ class HerConfig(BaseModel):
     # show each sampling batch a fresh rotation/flip/colour permutation of the task
     # (solver.augmentation); outputs are mapped back before they are scored
     augment: bool = False
-    # each epoch, splice the bodies of this many most accurate programs two at a time (every
-    # ordered pair: the first's lines, then the second's that the first lacks) into new
-    # programs, run and keep them as if sampled (drawing format only); 0: off
+    # each epoch, choose this many splice partners (the most accurate program, then each time
+    # the one right on the most cells the chosen ones get wrong), splice them two at a time
+    # (every ordered pair: the first's lines, then the second's that the first lacks), run and
+    # keep the results as if sampled (drawing format only); 0: off
     splice: int = Field(default=0, ge=0)
 
     @field_validator("sampling")

@@ -4,7 +4,8 @@ Each epoch:
 1. sample programs for the task's prompt with every (n, temperature) setting;
 2. run each distinct program on the train and test inputs in the sandbox;
 3. keep one program per distinct output (the shortest), pruned of lines that change no output;
-   with ``HerConfig.splice``, also programs spliced from two of the best (``_splices``);
+   with ``HerConfig.splice``, also programs spliced from two splice partners (``_splice_partners``,
+   ``_splices``);
 4. stop if a program reproduces every train pair, or at the deadline or epoch limit;
 5. relabel: each kept program becomes a new task whose outputs are its own, so the program is a
    correct answer to it (hindsight); train the adapter on the ones not trained on before,
@@ -343,7 +344,8 @@ def search_and_learn(
 
         keep(list(by_output.values()))
         metrics.unique_outputs = len({_train_key(f) for f in found})  # of the samples
-        # 3b. splice: the most accurate programs' bodies, two at a time, as programs of their own
+        # 3b. splice: partners (the most accurate, then those right where it is wrong), two at a
+        # time, as programs of their own
         solved_by_sample = any(f.train_correct == n_train for f in found)
         if config.splice and fmt.prunable and not solved_by_sample and not out_of_time():
             partners = _splice_partners(found, train_targets, config.splice)
@@ -500,9 +502,12 @@ def _splice_partners(found: list[Found], targets: list[np.ndarray], top: int) ->
 
     Why: the most accurate programs of an epoch tend to be variants of one another. A 25-squares
     run (CPU, 2026-12-02) stayed at exactly 80% for nine epochs with a best program of stripes
-    and one row of squares: splicing the most accurate programs could not add the other row that
-    none of them had. With partners chosen this way the same run was solved.
-    Only programs that come apart into lines (``_ranked``) and draw something take part.
+    and one row of squares: most likely (the run kept only its best program) none of the most
+    accurate programs had the other row, so no splice of them could add it. With partners
+    chosen this way that run was solved; another seed did worse than before (94%, where the
+    most accurate partners solved it): 1 of 2 either way (BENCHMARKS.md).
+    Only programs that come apart into lines (``_ranked``) and have at least one take part.
+    A cell counts as right also when a program got it right by leaving the input alone.
     """
     candidates = [f for f in _ranked(found) if body_lines(f.program)]
     right = {id(f): _right_cells(f, targets) for f in candidates}
@@ -527,7 +532,7 @@ def _right_cells(found: Found, targets: list[np.ndarray]) -> np.ndarray:
 
 
 def _ranked(found: list[Found]) -> list[Found]:
-    """The programs ``_splices`` can take apart, most accurate first (shortest among equals).
+    """The programs splicing can take apart, most accurate first (shortest among equals).
 
     A program written otherwise (helpers first, another argument name) does not come apart
     cleanly and is left out.
