@@ -489,8 +489,10 @@ def _splices(partners: list[Found]) -> list[str]:
     splices = []
     for i, first in enumerate(bodies):
         for j, second in enumerate(bodies):
+            if i == j:
+                continue
             new_lines = [line for line in second if line not in first]
-            if i != j and new_lines:
+            if new_lines:
                 splices.append(assemble(first + new_lines))
     return splices
 
@@ -510,15 +512,15 @@ def _splice_partners(found: list[Found], targets: list[np.ndarray], top: int) ->
     A cell counts as right also when a program got it right by leaving the input alone.
     """
     candidates = [f for f in _ranked(found) if body_lines(f.program)]
-    right = {id(f): _right_cells(f, targets) for f in candidates}
+    right = [_right_cells(f, targets) for f in candidates]
     chosen: list[Found] = []
     covered = None
     while candidates and len(chosen) < top:
-        # max keeps the first of equals: the ranking's order
-        pick = candidates[0] if covered is None else max(candidates, key=lambda f: int((right[id(f)] & ~covered).sum()))
-        chosen.append(pick)
-        candidates.remove(pick)
-        covered = right[id(pick)] if covered is None else covered | right[id(pick)]
+        # by position, not by value (Found holds arrays); max keeps the first of equals: the ranking's order
+        k = 0 if covered is None else max(range(len(candidates)), key=lambda i: int((right[i] & ~covered).sum()))
+        chosen.append(candidates.pop(k))
+        cells = right.pop(k)
+        covered = cells if covered is None else covered | cells
     return chosen
 
 
